@@ -1,0 +1,140 @@
+"""The ``k3i`` command. Each subcommand calls into its app (``k3i/<app>/cli.py``) after Django starts."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse speaking Bahasa Indonesia."""
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self.add_argument("-h", "--help", action="help", help="tampilkan bantuan ini lalu keluar")
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        return (
+            text.replace("usage:", "pemakaian:")
+            .replace("positional arguments:", "argumen:")
+            .replace("options:", "pilihan:")
+        )
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        message = (
+            message.replace("the following arguments are required", "argumen berikut wajib diisi")
+            .replace("invalid choice", "pilihan tidak dikenal")
+            .replace("unrecognized arguments", "argumen tidak dikenal")
+            .replace("invalid float value", "bukan angka")
+            .replace("invalid int value", "bukan bilangan bulat")
+            .replace("choose from", "pilih dari")
+        )
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: galat: {message}\n")
+
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="k3i", description="K3i — platform operasi Polres sebagai KOD.")
+    sub = p.add_subparsers(dest="command", metavar="PERINTAH", parser_class=_Parser)
+
+    d = sub.add_parser("demo", help="siapkan dan jalankan Polres demo (SQLite) di http://127.0.0.1:8000")
+    d.add_argument("--polres", choices=["semarang", "salatiga"], default="semarang", help="Polres demo (bawaan: semarang)")
+    d.add_argument("--port", type=int, default=8000, help="port HTTP (bawaan: 8000)")
+    d.add_argument("--host", default="127.0.0.1", help="alamat dengar (bawaan: 127.0.0.1)")
+    d.add_argument("--reset", action="store_true", help="hapus basis data demo dan mulai dari awal")
+    d.add_argument("--no-serve", action="store_true", help="hanya muat data demo, jangan jalankan server")
+    d.set_defaults(func="k3i.demo.cli:cmd_demo", demo=True)
+
+    s = sub.add_parser("serve", help="jalankan server web (uvicorn)")
+    s.add_argument("--port", type=int, default=8000, help="port HTTP (bawaan: 8000)")
+    s.add_argument("--host", default="127.0.0.1", help="alamat dengar (bawaan: 127.0.0.1)")
+    s.add_argument("--workers", type=int, default=1, help="jumlah proses web (bawaan: 1)")
+    s.add_argument("--no-migrate", action="store_true", help="jangan jalankan migrasi saat mulai")
+    s.set_defaults(func="k3i.core.server:cmd_serve")
+
+    m = sub.add_parser("migrate", help="siapkan/perbarui skema basis data")
+    m.set_defaults(func="k3i.core.server:cmd_migrate")
+
+    r = sub.add_parser("regions", help="wilayah: impor batas, cari lokasi")
+    rs = r.add_subparsers(dest="sub", metavar="SUBPERINTAH", parser_class=_Parser, required=True)
+    ri = rs.add_parser("import", help="impor batas kelurahan dari GeoJSON (semua atau tidak sama sekali)")
+    ri.add_argument("file", metavar="BERKAS.geojson")
+    ri.add_argument("--code-field", default="kode", help="nama properti kode wilayah (bawaan: kode)")
+    ri.add_argument("--name-field", default="nama", help="nama properti nama kelurahan (bawaan: nama)")
+    ri.add_argument("--dry-run", action="store_true", help="hanya periksa, jangan simpan")
+    ri.set_defaults(func="k3i.organization.cli:cmd_regions_import")
+    rl = rs.add_parser("locate", help="kelurahan, kecamatan, Polsek, Pospol dan Bhabinkamtibmas untuk satu titik")
+    rl.add_argument("lat", type=float, metavar="LINTANG")
+    rl.add_argument("lon", type=float, metavar="BUJUR")
+    rl.add_argument("--json", action="store_true", help="keluaran JSON")
+    rl.set_defaults(func="k3i.organization.cli:cmd_regions_locate")
+
+    t = sub.add_parser("token", help="token API: buat, cabut, daftar")
+    ts = t.add_subparsers(dest="sub", metavar="SUBPERINTAH", parser_class=_Parser, required=True)
+    tc = ts.add_parser("create", help="buat token untuk pengguna; token dicetak sendiri di stdout")
+    tc.add_argument("username", metavar="USERNAME")
+    tc.add_argument("--name", default="", help="nama/keterangan token")
+    tc.add_argument("--days", type=int, default=90, help="masa berlaku dalam hari (bawaan: 90)")
+    tc.add_argument("--write", action="store_true", help="izinkan menulis (bawaan: hanya baca)")
+    tc.set_defaults(func="k3i.accounts.cli:cmd_token_create")
+    tr = ts.add_parser("revoke", help="cabut token (token utuh atau awalannya)")
+    tr.add_argument("token", metavar="TOKEN_ATAU_AWALAN")
+    tr.set_defaults(func="k3i.accounts.cli:cmd_token_revoke")
+    tl = ts.add_parser("list", help="daftar token (tanpa nilai rahasianya)")
+    tl.add_argument("username", nargs="?", metavar="USERNAME")
+    tl.set_defaults(func="k3i.accounts.cli:cmd_token_list")
+
+    a = sub.add_parser("audit", help="buku audit: periksa keutuhan, segel")
+    as_ = a.add_subparsers(dest="sub", metavar="SUBPERINTAH", parser_class=_Parser, required=True)
+    av = as_.add_parser("verify", help="periksa rantai hash; keluar non-nol bila ada entri diubah/dihapus/ditukar")
+    av.set_defaults(func="k3i.core.cli:cmd_audit_verify")
+    asl = as_.add_parser("seal", help="segel entri yang belum disegel")
+    asl.set_defaults(func="k3i.core.cli:cmd_audit_seal")
+
+    mg = sub.add_parser("manage", help="perintah manajemen Django (lanjutan)")
+    mg.add_argument("args", nargs=argparse.REMAINDER)
+    mg.set_defaults(func="k3i.core.server:cmd_manage")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    if getattr(args, "demo", False):
+        os.environ.setdefault("K3I_DEMO", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "k3i.settings")
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        import django
+
+        django.setup()
+    except ImproperlyConfigured as exc:
+        print(f"k3i: konfigurasi tidak sah: {exc}", file=sys.stderr)
+        return 2
+    from k3i.core.errors import K3iError
+
+    module, _, name = args.func.partition(":")
+    func = getattr(importlib.import_module(module), name)
+    try:
+        return int(func(args) or 0)
+    except K3iError as exc:
+        print(f"k3i: {exc.detail}", file=sys.stderr)
+        for e in exc.errors:
+            print(f"  - {e.get('field', '')}: {e.get('message', '')}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

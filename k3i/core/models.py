@@ -1,0 +1,72 @@
+"""Audit ledger and live events: the two records every action writes in its own transaction."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    """One line of the append-only, hash-chained ledger.
+
+    An entry is written unsealed (``seq`` empty) inside the action's transaction with the hash of its
+    own content; the sealer (``k3i.core.audit.seal_pending``) later gives entries their place in the
+    chain in batches, so that no write of the platform waits on one global lock.
+    """
+
+    created_at = models.DateTimeField(db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    actor_username = models.CharField("pengguna", max_length=150, blank=True)
+    actor_role = models.CharField("peran", max_length=40, blank=True)
+    action = models.CharField("aksi", max_length=80, db_index=True)
+    object_type = models.CharField("jenis objek", max_length=80, blank=True, db_index=True)
+    object_id = models.CharField("id objek", max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField("objek", max_length=200, blank=True)
+    changes = models.JSONField("perubahan", default=dict, blank=True)
+    channel = models.CharField("kanal", max_length=20)
+    polres_id = models.BigIntegerField(null=True, blank=True)
+    content_hash = models.CharField(max_length=64)
+    seq = models.BigIntegerField(null=True, blank=True, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    chain_hash = models.CharField(max_length=64, blank=True)
+    sealed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "entri audit"
+        verbose_name_plural = "buku audit"
+        indexes = [models.Index(fields=["actor_username", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AuditChainHead(models.Model):
+    """The last sealed position of the chain (one row). Sealers lock only this row."""
+
+    seq = models.BigIntegerField(default=0)
+    chain_hash = models.CharField(max_length=64, default="0" * 64)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "kepala rantai audit"
+
+
+class LiveEvent(models.Model):
+    """A change the operations room should see, written in the same transaction as the change.
+
+    Territory fields let ``/ops/stream`` filter per user with the same rules as ``restrict``.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=60)
+    payload = models.JSONField(default=dict)
+    polres_id = models.BigIntegerField(null=True, blank=True)
+    polsek_id = models.BigIntegerField(null=True, blank=True)
+    kelurahan_kode = models.CharField(max_length=13, blank=True)
+    fungsi_kode = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = "peristiwa langsung"
+        verbose_name_plural = "peristiwa langsung"
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.kind}"

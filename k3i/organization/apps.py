@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class OrganizationConfig(AppConfig):
+    name = "k3i.organization"
+    label = "organization"
+    verbose_name = "Organisasi & wilayah"

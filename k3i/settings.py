@@ -1,0 +1,216 @@
+"""K3i settings, all from the environment (healthchecks style).
+
+SQLite under ``var/`` by default; PostgreSQL when ``K3I_DATABASE_URL`` is set.
+Outside debug and demo mode the process refuses to start with a default or missing secret.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("K3I_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "ya", "on"}
+
+
+DEBUG = env_bool("K3I_DEBUG")
+# Demo mode: the built-in demo Polres with its demo accounts (printed by `k3i demo`).
+DEMO_MODE = env_bool("K3I_DEMO")
+import sys  # noqa: E402
+
+TESTING = env_bool("K3I_TESTING") or "pytest" in sys.modules
+
+DEFAULT_SECRET = "k3i-insecure-default-secret-ganti-saya"
+
+
+def _secret_key() -> str:
+    key = os.environ.get("K3I_SECRET_KEY", "")
+    if key and key != DEFAULT_SECRET and len(key) >= 32:
+        return key
+    if DEBUG or TESTING:
+        return key or DEFAULT_SECRET
+    if DEMO_MODE:
+        # A per-installation random secret kept outside the repository.
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path = VAR_DIR / "demo-secret-key"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+    if not key or key == DEFAULT_SECRET:
+        raise ImproperlyConfigured(
+            "K3I_SECRET_KEY belum diisi atau masih bawaan: mode produksi menolak berjalan. "
+            "Isi K3I_SECRET_KEY dengan rahasia acak minimal 32 karakter "
+            "(mis. `python -c 'import secrets; print(secrets.token_urlsafe(48))'`)."
+        )
+    raise ImproperlyConfigured("K3I_SECRET_KEY terlalu pendek: minimal 32 karakter.")
+
+
+SECRET_KEY = _secret_key()
+PRODUCTION = not (DEBUG or DEMO_MODE or TESTING)
+
+ALLOWED_HOSTS = [
+    h.strip() for h in os.environ.get("K3I_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("K3I_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_htmx",
+    "ninja",
+    "k3i.core",
+    "k3i.accounts",
+    "k3i.organization",
+    "k3i.dispatch",
+    "k3i.ops",
+    "k3i.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "k3i.core.middleware.SecurityHeadersMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "k3i.urls"
+WSGI_APPLICATION = "k3i.wsgi.application"
+ASGI_APPLICATION = "k3i.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "k3i" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "k3i.core.context.k3i_context",
+            ],
+        },
+    }
+]
+
+# --- Database -----------------------------------------------------------------------------------
+DATABASE_URL = os.environ.get("K3I_DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("K3I_TEST_DB_NAME", "test_k3i")
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("K3I_SQLITE_PATH", str(VAR_DIR / "k3i.sqlite3")),
+            # WAL, a busy timeout and immediate transactions: web, simulator and ingester write at once.
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": (
+                    "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
+                    "PRAGMA busy_timeout=30000;"
+                ),
+            },
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["k3i.accounts.backends.K3iBackend"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "ops:overview"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# --- Language and time --------------------------------------------------------------------------
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "k3i" / "locale"]
+TIME_ZONE = "Asia/Jakarta"  # shown in WIB; stored in UTC
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files (no CDN: Leaflet, HTMX and Swagger UI come from installed packages) -------------
+import xstatic.pkg.leaflet  # noqa: E402
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [("leaflet", xstatic.pkg.leaflet.BASE_DIR)]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Security -----------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 12 * 3600  # one shift
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("K3I_HSTS_SECONDS", "31536000"))
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("K3I_SSL_REDIRECT", True)
+
+# Two-factor login (TOTP) for roles that dispatch or see personal data. On by default; the demo
+# turns it off so that a newcomer can log in with the printed accounts.
+REQUIRE_2FA = env_bool("K3I_REQUIRE_2FA", not (DEMO_MODE or DEBUG))
+LOGIN_MAX_FAILURES = int(os.environ.get("K3I_LOGIN_MAX_FAILURES", "5"))
+LOGIN_LOCKOUT_MINUTES = int(os.environ.get("K3I_LOGIN_LOCKOUT_MINUTES", "15"))
+OTP_TOTP_ISSUER = "K3i"
+
+# --- K3i ----------------------------------------------------------------------------------------
+K3I_POLRES = os.environ.get("K3I_POLRES", "")  # the Polres this installation serves (kode); "" = the only one
+SSE_POLL_SECONDS = float(os.environ.get("K3I_SSE_POLL_SECONDS", "0.25"))
+SSE_HEARTBEAT_SECONDS = float(os.environ.get("K3I_SSE_HEARTBEAT_SECONDS", "15"))
+AUDIT_SEAL_INTERVAL_SECONDS = float(os.environ.get("K3I_AUDIT_SEAL_INTERVAL", "1.0"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("K3I_LOG_LEVEL", "WARNING")},
+}
