@@ -19,7 +19,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check k3i bench
-	$(BIN)/mypy k3i
+	K3I_TESTING=1 $(BIN)/mypy k3i
 	$(BIN)/pytest -n 2
 	@if [ -n "$$K3I_TEST_DATABASE_URL" ]; then \
 		echo "== suite again on PostgreSQL ($$K3I_TEST_DATABASE_URL)"; \
@@ -29,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check k3i bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy k3i
+	K3I_TESTING=1 $(BIN)/mypy k3i
 
 bench: $(STAMP)
 	$(BIN)/python bench/locate.py

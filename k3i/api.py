@@ -78,6 +78,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register() -> None:
+    from k3i.accounts.api import router as accounts_router
     from k3i.core.api import router as core_router
     from k3i.dispatch.api import router as dispatch_router
     from k3i.organization.api import router as org_router
@@ -87,6 +88,7 @@ def _register() -> None:
     api.add_router("/", org_router)
     api.add_router("/", dispatch_router)
     api.add_router("/", core_router)
+    api.add_router("/", accounts_router)
 
 
 _register()

@@ -51,7 +51,7 @@ def scope_for(user: Any) -> Scope:
 
 
 def _compute_scope(user: User) -> Scope:
-    from k3i.organization.models import Region
+    from k3i.organization.models import Polsek, Region
 
     role = Role(user.role) if user.role else None
     fungsi = frozenset(user.scope_fungsi.values_list("id", flat=True)) or None
@@ -62,8 +62,8 @@ def _compute_scope(user: User) -> Scope:
     if user.lingkup == "polsek":
         polsek_ids = frozenset([user.scope_polsek_id]) if user.scope_polsek_id else frozenset()
         kecamatan = list(
-            user.polres.polsek_set.filter(id__in=polsek_ids).values_list("kecamatan_id", flat=True)
-        ) if user.polres_id else []
+            Polsek.objects.filter(polres_id=user.polres_id or 0, id__in=polsek_ids).values_list("kecamatan_id", flat=True)
+        )
         kel = frozenset(
             Region.objects.filter(parent_id__in=kecamatan, level=Region.Level.KELURAHAN).values_list(
                 "kode", flat=True
@@ -72,7 +72,6 @@ def _compute_scope(user: User) -> Scope:
         return Scope(role, user.polres_id, polsek_ids, kel, fungsi)
     # lingkup == "kelurahan": a list of kelurahan (a Bhabinkamtibmas); their Polsek follows from them.
     kel = frozenset(user.scope_kelurahan.values_list("kode", flat=True))
-    from k3i.organization.models import Polsek
 
     polsek_ids = frozenset(
         Polsek.objects.filter(kecamatan__children__kode__in=kel).values_list("id", flat=True)

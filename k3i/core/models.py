@@ -49,6 +49,9 @@ class AuditChainHead(models.Model):
     class Meta:
         verbose_name = "kepala rantai audit"
 
+    def __str__(self) -> str:
+        return f"rantai audit sampai urutan {self.seq}"
+
 
 class LiveEvent(models.Model):
     """A change the operations room should see, written in the same transaction as the change.

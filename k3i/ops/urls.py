@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import views
+from . import stream, views
 
 app_name = "ops"
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("ops/stream", stream.stream, name="stream"),
 ]
