@@ -97,10 +97,36 @@ def build_parser() -> argparse.ArgumentParser:
     asl = as_.add_parser("seal", help="segel entri yang belum disegel")
     asl.set_defaults(func="k3i.core.cli:cmd_audit_seal")
 
+    tg = sub.add_parser(
+        "triage",
+        help="klasifikasi laporan (kategori, prioritas); `k3i triage evaluate --file F` untuk evaluasi",
+        description='Contoh: k3i triage "motor saya dibegal di jalan"; k3i triage --file masuk.jsonl; '
+        "k3i triage evaluate --file berlabel.jsonl",
+    )
+    tg.add_argument("text", nargs="*", metavar="TEKS", help="teks laporan (atau: evaluate)")
+    tg.add_argument("--file", metavar="BERKAS.jsonl", help="baca banyak laporan dari JSONL")
+    tg.set_defaults(func="k3i.cli:_triage")
+
     mg = sub.add_parser("manage", help="perintah manajemen Django (lanjutan)")
     mg.add_argument("args", nargs=argparse.REMAINDER)
     mg.set_defaults(func="k3i.core.server:cmd_manage")
     return p
+
+
+def _triage(args: argparse.Namespace) -> int:
+    from k3i.incidents.triage import cli as triage_cli
+
+    words = list(args.text or [])
+    if words[:1] == ["evaluate"]:
+        if not args.file or len(words) > 1:
+            print("k3i triage evaluate: pakai --file BERKAS.jsonl (berlabel category dan priority)", file=sys.stderr)
+            return 2
+        return int(triage_cli.cmd_triage_evaluate(argparse.Namespace(file=args.file)) or 0)
+    text = " ".join(words) or None
+    if (text is None) == (args.file is None):
+        print('k3i triage: beri TEKS laporan atau --file BERKAS.jsonl (salah satu)', file=sys.stderr)
+        return 2
+    return int(triage_cli.cmd_triage(argparse.Namespace(text=text, file=args.file)) or 0)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
