@@ -27,9 +27,9 @@ def login(client, world) -> Callable:  # type: ignore[no-untyped-def]
     def _login(username: str):  # type: ignore[no-untyped-def]
         from django.test import Client
 
-        c = Client()
-        c.force_login(world.user(username))
-        return c
+        from k3i.accounts.testing import force_login_verified
+
+        return force_login_verified(Client(), world.user(username))
 
     return _login
 

@@ -40,6 +40,23 @@ _MESSAGES = {
     "enum": "nilai tidak dikenal",
     "string_type": "harus berupa teks",
     "model_attributes_type": "bentuk data tidak sah",
+    "extra_forbidden": "kolom tidak dikenal atau tidak boleh diubah",
+    "string_pattern_mismatch": "bentuk teks tidak sah",
+    "finite_number": "harus berupa angka terhingga",
+    "int_from_float": "harus berupa bilangan bulat",
+    "bool_type": "harus benar/salah (true/false)",
+    "float_type": "harus berupa angka",
+    "int_type": "harus berupa bilangan bulat",
+    "model_type": "harus berupa objek JSON",
+    "dict_type": "harus berupa objek JSON",
+    "list_type": "harus berupa daftar",
+}
+
+# django-ninja's own English messages, in Indonesian (an HttpError raised inside ninja).
+_NINJA_MESSAGES = {
+    "Cannot parse request body": ("body", "Isi permintaan bukan JSON yang sah."),
+    "CSRF check Failed": ("", "Pemeriksaan CSRF gagal: muat ulang halaman lalu coba lagi."),
+    "Too many requests.": ("", "Terlalu banyak permintaan; coba lagi nanti."),
 }
 
 
@@ -74,6 +91,9 @@ def _unauthenticated(request: HttpRequest, exc: Any) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    for english, (field, message) in _NINJA_MESSAGES.items():
+        if str(exc).startswith(english):
+            return _error(request, exc.status_code, message, [{"field": field, "message": message}] if field else [])
     return _error(request, exc.status_code, str(exc))
 
 

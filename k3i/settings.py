@@ -27,7 +27,20 @@ def env_bool(name: str, default: bool = False) -> bool:
 DEBUG = env_bool("K3I_DEBUG")
 # Demo mode: the built-in demo Polres with its demo accounts (printed by `k3i demo`).
 DEMO_MODE = env_bool("K3I_DEMO")
+# An installation made by `k3i demo` (a demo secret under var/, SQLite, no secret of its own) stays a demo
+# installation, so that `k3i regions locate …` works after `make demo` without extra settings
+# (never under pytest: `make test` after `make demo` must test the real, non-demo behaviour).
 import sys  # noqa: E402
+
+if (
+    not DEMO_MODE
+    and os.environ.get("K3I_DEMO", "") == ""
+    and not os.environ.get("K3I_SECRET_KEY")
+    and not os.environ.get("K3I_DATABASE_URL")
+    and "pytest" not in sys.modules
+    and (VAR_DIR / "demo-secret-key").exists()
+):
+    DEMO_MODE = True
 
 TESTING = env_bool("K3I_TESTING") or "pytest" in sys.modules
 
@@ -68,7 +81,7 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "k3i.accounts.admin_apps.K3iAdminConfig",  # django.contrib.admin with the K3i site (role admin + 2FA)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -89,9 +102,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "k3i.core.middleware.SecurityHeadersMiddleware",
+    "k3i.core.api_errors.ApiErrorMiddleware",  # JSON errors for everything under /api/v1/
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "k3i.core.middleware.LanguageMiddleware",  # Bahasa Indonesia unless the user switched language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -175,7 +189,8 @@ import xstatic.pkg.leaflet  # noqa: E402
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [("leaflet", xstatic.pkg.leaflet.BASE_DIR)]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from finders; it warns without it
+STATICFILES_DIRS = [BASE_DIR / "k3i" / "static", ("leaflet", xstatic.pkg.leaflet.BASE_DIR)]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

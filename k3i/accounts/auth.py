@@ -1,32 +1,54 @@
-"""API authentication: a bearer token (hashed at rest, scoped, expiring, revocable) or a logged-in session."""
+"""API authentication: a bearer token (hashed at rest, scoped, expiring, revocable) or a logged-in session.
+
+A bearer token that is unknown, expired or revoked is refused with 401 (it does not fall back to the
+session); a read-only token on a write method is refused with 403. A session counts only when it has
+passed the second factor for the roles that need one (``k3i.accounts.security``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+
+from k3i.core.errors import K3iError, PermissionDenied
 
 from .models import ApiToken, hash_token
+from .security import second_factor_ok
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
+class Unauthenticated(K3iError):
+    status = 401
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, [{"field": "Authorization", "message": detail}])
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        if not token or len(token) > 200:
+        if not token:
             return None
-        t = ApiToken.objects.select_related("user").filter(token_hash=hash_token(token)).first()
-        if t is None or not t.is_valid() or not t.user.is_active:
-            return None
+        t = None
+        if len(token) <= 200:
+            t = ApiToken.objects.select_related("user").filter(token_hash=hash_token(token)).first()
+        if t is None:
+            raise Unauthenticated("Token API tidak dikenal.")
+        if t.revoked_at is not None:
+            raise Unauthenticated("Token API sudah dicabut.")
+        if t.expires_at <= timezone.now():
+            raise Unauthenticated("Token API sudah kedaluwarsa.")
+        if not t.user.is_active:
+            raise Unauthenticated("Pengguna pemilik token tidak aktif.")
+        if t.user.is_demo and not settings.DEMO_MODE:
+            raise Unauthenticated("Token akun demo hanya berlaku dalam mode demo.")
         if request.method in WRITE_METHODS and t.cakupan != ApiToken.Cakupan.WRITE:
-            return None
-        if t.user.is_demo:
-            from django.conf import settings
-
-            if not settings.DEMO_MODE:
-                return None
+            raise PermissionDenied("Token ini hanya-baca: buat token dengan --write untuk mengubah data.")
         now = timezone.now()
         if t.last_used_at is None or (now - t.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=t.pk).update(last_used_at=now)
@@ -38,14 +60,21 @@ class TokenAuth(HttpBearer):
 class SessionAuth(APIKeyCookie):
     """The browser's own session (pages call the API with it). CSRF is enforced for writes."""
 
-    param_name = "sessionid"
+    param_name = settings.SESSION_COOKIE_NAME
 
     def __init__(self) -> None:
         super().__init__(csrf=True)
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if request.COOKIES.get(self.param_name) is None:
+            return None
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise PermissionDenied("Pemeriksaan CSRF gagal: muat ulang halaman lalu coba lagi.")
+        return request.COOKIES.get(self.param_name)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if user is not None and user.is_authenticated and second_factor_ok(user):
             return user
         return None
 

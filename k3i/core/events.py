@@ -1,7 +1,14 @@
-"""Live events: written in the action's transaction, read by ``/ops/stream``."""
+"""Live events: written in the action's transaction, read by ``/ops/stream`` (``k3i.ops.stream``).
+
+An event carries the territory it belongs to (Polres, and optionally Polsek, kelurahan and function),
+so that each user receives only what ``restrict`` would show them: the same rule in SQL for every
+reader, whichever process wrote the event.
+"""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -20,6 +27,7 @@ def emit(
     kelurahan_kode: str = "",
     fungsi_kode: str = "",
 ) -> LiveEvent:
+    """Write one live event. Must run inside the action's transaction (it is seen only if that commits)."""
     if not connection.in_atomic_block:
         raise RuntimeError("events.emit harus dipanggil di dalam transaksi aksi")
     return LiveEvent.objects.create(
@@ -29,18 +37,109 @@ def emit(
 
 
 def event_scope_q(scope: Scope) -> Q:
-    """Events a scope may see: its Polres; within it, its Polsek/kelurahan, or Polres-wide events."""
+    """Events a scope may see.
+
+    - Only its own Polres (a user without a Polres sees nothing).
+    - Polres-wide scope: everything of the Polres.
+    - Otherwise (a Polsek, or a list of kelurahan): events located in one of its kelurahan, whichever
+      Polsek wrote them; events of its Polsek that name no kelurahan; and Polres-wide events (no Polsek,
+      no kelurahan). An event in another kelurahan — of another Polsek or of its own — is not shown.
+    - A function-limited scope (e.g. Sat Reskrim only) also drops events of other functions; events that
+      name no function stay visible.
+    """
+    if scope.polres_id is None:
+        return Q(pk__in=[])
     q = Q(polres_id=scope.polres_id)
-    if scope.polsek_ids is not None:
-        territorial = Q(polsek_id__in=scope.polsek_ids)
-        if scope.kelurahan_codes is not None:
-            territorial &= Q(kelurahan_kode="") | Q(kelurahan_kode__in=scope.kelurahan_codes)
-        q &= territorial | (Q(polsek_id__isnull=True) & Q(kelurahan_kode=""))
+    if not scope.polres_wide:
+        codes = scope.kelurahan_codes or frozenset()
+        polsek_ids = scope.polsek_ids or frozenset()
+        q &= (
+            Q(kelurahan_kode__in=codes)
+            | (Q(kelurahan_kode="") & (Q(polsek_id__in=polsek_ids) | Q(polsek_id__isnull=True)))
+        )
+    if scope.fungsi_ids is not None:
+        from k3i.organization.models import Fungsi
+
+        kodes = Fungsi.objects.filter(id__in=scope.fungsi_ids).values("kode")
+        q &= Q(fungsi_kode="") | Q(fungsi_kode__in=kodes)
     return q
 
 
-def events_for(user: Any, after_id: int, limit: int = 200) -> list[LiveEvent]:
+def latest_id() -> int:
+    """The id of the newest event: where a stream without ``Last-Event-ID`` starts ("now")."""
+    return LiveEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def events_for(user: Any, after_id: int, limit: int = 200, upto: int | None = None) -> list[LiveEvent]:
+    """Events after ``after_id`` (and up to ``upto``) that ``user`` may see, oldest first (at most ``limit``)."""
     if not can(user, "view_liveevent"):
         return []
     scope = scope_for(user)
-    return list(LiveEvent.objects.filter(event_scope_q(scope), id__gt=after_id).order_by("id")[:limit])
+    qs = LiveEvent.objects.filter(event_scope_q(scope), id__gt=after_id)
+    if upto is not None:
+        qs = qs.filter(id__lte=upto)
+    return list(qs.order_by("id")[:limit])
+
+
+@dataclass
+class _Gap:
+    position: int  # the last id before the gap
+    seen_at: float  # monotonic time when this reader first met it
+    horizon: int | None  # PostgreSQL: the next transaction id at that moment
+
+
+def _snapshot(part: str) -> int:
+    """PostgreSQL: ``xmin`` (oldest transaction still running) or ``xmax`` (next transaction id)."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT pg_snapshot_{part}(pg_current_snapshot())::text::bigint")
+        return int(cur.fetchone()[0])
+
+
+class Cursor:
+    """Where one reader stands in the event log; hands out events strictly in id order, none skipped.
+
+    An event's id is taken when its transaction inserts it, but the event is seen only once that
+    transaction commits. On PostgreSQL two actions can commit in the opposite order: id 11 is visible
+    while 10 is still in flight. A reader that moved on to 11 would never see 10 — and neither would a
+    browser resuming with ``Last-Event-ID: 11``. So the cursor stops before such a gap until every
+    transaction that was running when the gap was first seen has ended (the snapshot's ``xmin`` has
+    passed the ``xmax`` noted then): then the missing event either is visible or never will be (its
+    action rolled back), and the cursor moves on. It never waits longer than ``grace`` seconds.
+    SQLite lets one writer at a time commit, in id order: a gap there is never in flight.
+    """
+
+    def __init__(self, after_id: int, grace: float = 5.0) -> None:
+        self.after_id = after_id
+        self.grace = grace
+        self.full = False  # the last read stopped at ``limit``: there is more to read right away
+        self._gap: _Gap | None = None
+
+    def _safe_upto(self, limit: int) -> tuple[int, int]:
+        """The highest id up to which every event is visible or given up on; and how many ids were read."""
+        vendor = connection.vendor
+        # Taken before reading the ids: a transaction that ended before this snapshot shows in the read.
+        xmin = _snapshot("xmin") if vendor == "postgresql" and self._gap and self._gap.horizon else None
+        ids = list(LiveEvent.objects.filter(id__gt=self.after_id).order_by("id").values_list("id", flat=True)[:limit])
+        safe = self.after_id
+        for i in ids:
+            if i != safe + 1 and vendor != "sqlite":
+                gap = self._gap
+                if gap is None or gap.position != safe:
+                    horizon = _snapshot("xmax") if vendor == "postgresql" else None
+                    self._gap = _Gap(safe, time.monotonic(), horizon)
+                    break  # decide on the next read
+                settled = xmin is not None and gap.horizon is not None and xmin >= gap.horizon
+                if not settled and time.monotonic() - gap.seen_at < self.grace:
+                    break
+            safe = i
+        return safe, len(ids)
+
+    def read(self, user: Any, limit: int = 200) -> list[LiveEvent]:
+        """The next events ``user`` may see (at most ``limit``); advances the cursor."""
+        safe, seen = self._safe_upto(limit)
+        self.full = seen == limit and safe > self.after_id
+        if safe == self.after_id:
+            return []
+        events = events_for(user, self.after_id, limit, upto=safe)
+        self.after_id = safe
+        return events

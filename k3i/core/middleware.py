@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
 
 CSP = "; ".join(
     [
@@ -36,3 +39,15 @@ class SecurityHeadersMiddleware:
         response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Bahasa Indonesia first: the language is the one the user chose with the language switch
+    (Django's ``set_language`` cookie), else ``LANGUAGE_CODE``. The browser's Accept-Language is
+    ignored, so an English-language phone still gets the Indonesian interface by default."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

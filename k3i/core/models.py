@@ -2,7 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
+from django.db.models import Q
+
+from .access import RestrictedQuerySet, Scope
+
+# The only columns of an entry that may ever change, once, when the sealer gives it its place.
+SEAL_FIELDS = frozenset({"seq", "prev_hash", "chain_hash", "sealed_at"})
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or delete a ledger entry through the ORM."""
+
+
+class AuditQuerySet(RestrictedQuerySet["AuditEntry"]):
+    """Entries can be added and sealed, never changed or deleted (also not in bulk)."""
+
+    def update(self, **kwargs: Any) -> int:
+        if not set(kwargs) <= SEAL_FIELDS:
+            raise AppendOnlyError("Buku audit hanya bisa ditambah: isi entri tidak boleh diubah.")
+        # Sealing happens once: an entry that already has its place in the chain keeps it.
+        return super(AuditQuerySet, self.filter(seq__isnull=True)).update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Buku audit hanya bisa ditambah: entri tidak boleh dihapus.")
+
+    delete.queryset_only = True  # type: ignore[attr-defined]
 
 
 class AuditEntry(models.Model):
@@ -30,6 +57,9 @@ class AuditEntry(models.Model):
     chain_hash = models.CharField(max_length=64, blank=True)
     sealed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = AuditQuerySet.as_manager()
+    perm_name = "audit"
+
     class Meta:
         verbose_name = "entri audit"
         verbose_name_plural = "buku audit"
@@ -37,6 +67,24 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Insert once; afterwards only the seal columns may be written (see ``SEAL_FIELDS``)."""
+        if not self._state.adding:
+            fields = kwargs.get("update_fields")
+            if fields is None or not set(fields) <= SEAL_FIELDS:
+                raise AppendOnlyError("Buku audit hanya bisa ditambah: isi entri tidak boleh diubah.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Buku audit hanya bisa ditambah: entri tidak boleh dihapus.")
+
+    @staticmethod
+    def scope_q(scope: Scope) -> Q:
+        """The ledger of one's own Polres, and entries that belong to no Polres (system, console)."""
+        if scope.polres_id is None:
+            return Q(polres_id__isnull=True)
+        return Q(polres_id=scope.polres_id) | Q(polres_id__isnull=True)
 
 
 class AuditChainHead(models.Model):

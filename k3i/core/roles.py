@@ -33,7 +33,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "view_patrolunit": frozenset(
         {R.ADMIN, R.KAPOLRES, R.KABAGOPS, R.OPERATOR, R.KAPOLSEK, R.ANGGOTA, R.ANALIS, R.BHABIN}
     ),
+    # activate/deactivate a patrol unit, move its home base (a Kapolsek: only their own Polsek's units)
+    "change_patrolunit": frozenset({R.ADMIN, R.OPERATOR, R.KAPOLSEK}),
     "view_audit": frozenset({R.PROPAM, R.KAPOLRES}),
+    "seal_audit": frozenset({R.ADMIN, R.PROPAM}),  # seal pending ledger entries now (POST /api/v1/audit/seal)
     "view_liveevent": frozenset(
         {R.ADMIN, R.KAPOLRES, R.KABAGOPS, R.OPERATOR, R.KAPOLSEK, R.ANGGOTA, R.BHABIN, R.ANALIS}
     ),
@@ -41,8 +44,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "manage_tokens": frozenset({R.ADMIN}),
 }
 
-# Roles whose territory is the whole Polres regardless of any Polsek they are posted to.
-POLRES_WIDE_ROLES = frozenset({R.ADMIN, R.KAPOLRES, R.KABAGOPS, R.OPERATOR, R.PROPAM, R.ANALIS})
+# Roles whose territory is the whole Polres regardless of any Polsek they are posted to. (An operator K3i
+# follows their lingkup: "operator" serves the Polres, "operator_<polsek>" the desk of one Polsek.)
+POLRES_WIDE_ROLES = frozenset({R.ADMIN, R.KAPOLRES, R.KABAGOPS, R.PROPAM, R.ANALIS})
 
 # Roles that dispatch or see personal data log in with a second factor (TOTP).
 TWO_FACTOR_ROLES = frozenset({R.ADMIN, R.KAPOLRES, R.KABAGOPS, R.OPERATOR, R.KAPOLSEK, R.SPKT, R.PROPAM})

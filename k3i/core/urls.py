@@ -5,4 +5,5 @@ from . import views
 app_name = "core"
 urlpatterns = [
     path("", views.ledger, name="ledger"),
+    path("periksa/", views.ledger_check, name="ledger_check"),
 ]

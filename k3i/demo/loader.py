@@ -1,0 +1,258 @@
+"""Load the built-in demo Polres into the database, idempotently.
+
+``load_demo("semarang")`` writes the plan of ``plan.py`` through the actions — regions through the region
+importer (schematic areas), master data through ``k3i.organization.actions`` and
+``k3i.dispatch.actions``, accounts through ``k3i.accounts.actions.create_user`` — in ONE transaction,
+upserting by natural key (Region kode, Polres kode, Fungsi kode, Polsek kecamatan, Pospol/Polsubsektor
+name within their Polsek, NRP, kelurahan of a coverage, callsign, username). Loading twice changes nothing
+and writes nothing.
+
+The ledger: the master-data rows are written with ``bulk=True`` and the load writes ONE summarising entry,
+``demo.dimuat``, with the counts per kind (created / updated), the coverage gaps and the accounts. Added to
+it are the entries the other actions always write: one ``wilayah.diimpor`` for the regions and one
+``pengguna.dibuat`` per demo account (logins are worth an entry each). A full Semarang load therefore adds
+about 13 entries instead of ~800 lines of noise, and a second load adds none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from k3i.accounts.actions import create_user
+from k3i.accounts.models import User
+from k3i.core import audit, events
+from k3i.core.audit import Channel
+from k3i.core.errors import Conflict
+from k3i.dispatch import actions as unit_actions
+from k3i.dispatch.models import PatrolUnit
+from k3i.organization import actions as org
+from k3i.organization.models import (
+    BhabinCoverage,
+    Fungsi,
+    Personel,
+    Polres,
+    Polsek,
+    Polsubsektor,
+    Pospol,
+    Region,
+)
+from k3i.organization.regions import ImportReport, import_regions
+
+from .geography import feature_collection
+from .plan import DEMO_PASSWORD, DEMOS, AccountRec, Plan, build_plan
+
+KINDS = ("fungsi", "polres", "polsek", "pospol", "polsubsektor", "personel", "binaan", "unit", "akun")
+
+
+@dataclass
+class LoadReport:
+    plan: Plan
+    polres: Polres
+    created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    regions: ImportReport | None = None
+
+    @property
+    def changed(self) -> bool:
+        return any(self.created.values()) or any(self.updated.values()) or self.regions is not None
+
+    @property
+    def accounts(self) -> list[AccountRec]:
+        return self.plan.accounts
+
+
+class _Loader:
+    def __init__(self, plan: Plan, channel: str) -> None:
+        self.plan = plan
+        self.channel = channel
+        self.report: LoadReport | None = None
+        self.created = dict.fromkeys(KINDS, 0)
+        self.updated = dict.fromkeys(KINDS, 0)
+
+    def upsert(self, kind: str, existing: Any, fields: dict[str, Any], create: Callable[..., Any],
+               update: Callable[..., Any], spec: org.Spec | None = None) -> Any:
+        """Create the row, or update it when its fields differ; count what happened."""
+        if existing is None:
+            self.created[kind] += 1
+            return create(None, channel=self.channel, bulk=True, **fields)
+        pending = (org.pending_changes(existing, spec, fields) if spec is not None
+                   else unit_actions.pending_unit_changes(existing, fields))
+        if not pending:
+            return existing
+        self.updated[kind] += 1
+        return update(None, existing, channel=self.channel, bulk=True, **fields)
+
+    # -- the steps, in dependency order --
+
+    def regions(self) -> ImportReport | None:
+        """Schematic kelurahan areas, except where real (non-schematic) boundaries were imported."""
+        fc = feature_collection(self.plan.demo.kota)
+        codes = [f["properties"]["kode"] for f in fc["features"]]
+        real = set(
+            Region.objects.filter(kode__in=codes, schematic=False, geometry__isnull=False).values_list("kode", flat=True)
+        )
+        features = [f for f in fc["features"] if f["properties"]["kode"] not in real]
+        if not features:
+            return None
+        data = {"type": "FeatureCollection", "features": features}
+        check = import_regions(data, actor=None, channel=self.channel, schematic=True, dry_run=True)
+        if not (check.created or check.updated or check.parents_created):
+            return None
+        return import_regions(data, actor=None, channel=self.channel, schematic=True, source="demo")
+
+    def fungsi(self) -> dict[str, Fungsi]:
+        have = Fungsi.objects.in_bulk(field_name="kode")
+        out = {}
+        for f in self.plan.fungsi:
+            fields = {"nama": f.nama, "singkatan": f.singkatan, "jenis": f.jenis, "keterangan": f.keterangan}
+            existing = have.get(f.kode)
+            if existing is None:
+                fields["kode"] = f.kode
+            out[f.kode] = self.upsert("fungsi", existing, fields, org.create_fungsi, org.update_fungsi, org.FUNGSI)
+        return out
+
+    def polres(self) -> Polres:
+        p = self.plan.polres
+        fields = {"nama": p.nama, "tipe": p.tipe, "polda": p.polda, "wilayah": Region.objects.get(kode=p.wilayah),
+                  "alamat": p.alamat, "lat": p.lat, "lon": p.lon, "is_demo": True}
+        existing = Polres.objects.filter(kode=p.kode).first()
+        if existing is None:
+            fields["kode"] = p.kode
+        return self.upsert("polres", existing, fields, org.create_polres, org.update_polres, org.POLRES)
+
+    def polsek(self, polres: Polres) -> dict[str, Polsek]:
+        have = {ps.kecamatan_id: ps for ps in Polsek.objects.filter(polres=polres)}
+        kecamatan = Region.objects.in_bulk([ps.kecamatan for ps in self.plan.polsek])
+        out = {}
+        for ps in self.plan.polsek:
+            fields = {"polres": polres, "nama": ps.nama, "tipe": ps.tipe,
+                      "berwenang_penyidikan": ps.berwenang_penyidikan, "kecamatan": kecamatan[ps.kecamatan],
+                      "alamat": ps.alamat, "lat": ps.lat, "lon": ps.lon}
+            out[ps.kecamatan] = self.upsert("polsek", have.get(ps.kecamatan), fields, org.create_polsek,
+                                            org.update_polsek, org.POLSEK)
+        return out
+
+    def pospol(self, polsek: dict[str, Polsek], kelurahan: dict[str, Region]) -> None:
+        have = {(p.polsek_id, p.nama): p for p in Pospol.objects.filter(polsek__in=polsek.values())}
+        for p in self.plan.pospol:
+            ps = polsek[p.polsek]
+            fields = {"polsek": ps, "nama": p.nama, "kelurahan": kelurahan[p.kelurahan], "lat": p.lat, "lon": p.lon}
+            self.upsert("pospol", have.get((ps.pk, p.nama)), fields, org.create_pospol, org.update_pospol, org.POSPOL)
+
+    def polsubsektor(self, polsek: dict[str, Polsek], kelurahan: dict[str, Region]) -> None:
+        have = {(p.polsek_id, p.nama): p for p in Polsubsektor.objects.filter(polsek__in=polsek.values())}
+        for p in self.plan.polsubsektor:
+            ps = polsek[p.polsek]
+            fields = {"polsek": ps, "nama": p.nama, "kelurahan": [kelurahan[k] for k in p.kelurahan],
+                      "lat": p.lat, "lon": p.lon}
+            self.upsert("polsubsektor", have.get((ps.pk, p.nama)), fields, org.create_polsubsektor,
+                        org.update_polsubsektor, org.POLSUBSEKTOR)
+
+    def personel(self, polres: Polres, polsek: dict[str, Polsek], fungsi: dict[str, Fungsi]) -> dict[str, Personel]:
+        have = Personel.objects.in_bulk([p.nrp for p in self.plan.personel], field_name="nrp")
+        out = {}
+        for p in self.plan.personel:
+            fields = {"nama": p.nama, "pangkat": p.pangkat, "jabatan": p.jabatan, "polres": polres,
+                      "polsek": polsek[p.polsek] if p.polsek else None,
+                      "fungsi": fungsi[p.fungsi] if p.fungsi else None, "aktif": True}
+            existing = have.get(p.nrp)
+            if existing is None:
+                fields["nrp"] = p.nrp
+            out[p.nrp] = self.upsert("personel", existing, fields, org.create_personel, org.update_personel,
+                                     org.PERSONEL)
+        return out
+
+    def coverage(self, personel: dict[str, Personel], kelurahan: dict[str, Region]) -> None:
+        have = BhabinCoverage.objects.in_bulk([c.kelurahan for c in self.plan.coverage], field_name="kelurahan_id")
+        for c in self.plan.coverage:
+            fields: dict[str, Any] = {"personel": personel[c.nrp], "sejak": c.sejak}
+            existing = have.get(c.kelurahan)
+            if existing is None:
+                fields["kelurahan"] = kelurahan[c.kelurahan]
+            self.upsert("binaan", existing, fields, org.create_bhabin_coverage, org.update_bhabin_coverage,
+                        org.COVERAGE)
+
+    def units(self, polres: Polres, polsek: dict[str, Polsek], fungsi: dict[str, Fungsi]) -> None:
+        have = PatrolUnit.objects.in_bulk([u.callsign for u in self.plan.units], field_name="callsign")
+        for u in self.plan.units:
+            fields: dict[str, Any] = {"tipe": u.tipe, "polsek": polsek[u.polsek] if u.polsek else None,
+                                      "fungsi": fungsi[u.fungsi], "home_lat": u.lat, "home_lon": u.lon,
+                                      "aktif": True}
+            existing = have.get(u.callsign)
+            if existing is None:
+                fields.update(callsign=u.callsign, polres=polres)
+            self.upsert("unit", existing, fields, unit_actions.create_patrol_unit, unit_actions.update_patrol_unit)
+
+    def accounts(self, polres: Polres, polsek: dict[str, Polsek], personel: dict[str, Personel],
+                 kelurahan: dict[str, Region]) -> None:
+        """Demo accounts are created once; an existing demo account is left as it is."""
+        have = User.objects.in_bulk([a.username for a in self.plan.accounts], field_name="username")
+        shared_hash = None  # one PBKDF2 hash for the one documented demo password (≈ 0.5 s each)
+        for a in self.plan.accounts:
+            user = have.get(a.username)
+            if user is not None:
+                if not user.is_demo or user.polres_id != polres.pk:
+                    raise Conflict(f"Pengguna '{a.username}' sudah ada dan bukan akun demo {polres.nama}; "
+                                   "demo tidak dimuat. Pakai basis data terpisah (K3I_SQLITE_PATH) atau --reset.")
+                continue
+            shared_hash = shared_hash or make_password(DEMO_PASSWORD)
+            create_user(
+                None, username=a.username, password=None, password_hash=shared_hash, role=a.role, polres=polres, lingkup=a.lingkup,
+                scope_polsek=polsek[a.polsek] if a.polsek else None,
+                scope_kelurahan=[kelurahan[k] for k in a.kelurahan],
+                personel=personel.get(a.nrp or ""), is_demo=True, full_name=a.full_name, channel=self.channel,
+            )
+            self.created["akun"] += 1
+
+
+def _guard(plan: Plan) -> None:
+    """One demo Polres per database, never mixed into real data."""
+    others = Polres.objects.exclude(kode=plan.polres.kode)
+    real = others.filter(is_demo=False).first() or Polres.objects.filter(kode=plan.polres.kode, is_demo=False).first()
+    if real is not None:
+        raise Conflict(f"Basis data ini berisi data {real.nama} (bukan demo): demo tidak dimuat. "
+                       "Pakai basis data terpisah, mis. K3I_SQLITE_PATH=var/demo.sqlite3.")
+    other = others.first()
+    if other is not None:
+        key = next((k for k, d in DEMOS.items() if d.kode == other.kode), "")
+        raise Conflict(f"Basis data ini sudah berisi demo {other.nama}. Untuk menggantinya dengan "
+                       f"{plan.polres.nama}: `k3i demo --polres {plan.demo.key} --reset`"
+                       + (f"; untuk memakainya: `k3i demo --polres {key}`." if key else "."))
+
+
+def load_demo(key: str = "semarang", *, channel: str = Channel.SYSTEM) -> LoadReport:
+    """Load (or bring up to date) the demo Polres ``key`` ("semarang" or "salatiga") in one transaction."""
+    plan = build_plan(key)
+    loader = _Loader(plan, channel)
+    with transaction.atomic():
+        _guard(plan)
+        regions = loader.regions()
+        kelurahan = {r.kode: r for r in Region.objects.filter(kode__in=[p.kode for p in plan.points])}
+        fungsi = loader.fungsi()
+        polres = loader.polres()
+        polsek = loader.polsek(polres)
+        loader.pospol(polsek, kelurahan)
+        loader.polsubsektor(polsek, kelurahan)
+        personel = loader.personel(polres, polsek, fungsi)
+        loader.coverage(personel, kelurahan)
+        loader.units(polres, polsek, fungsi)
+        loader.accounts(polres, polsek, personel, kelurahan)
+        report = LoadReport(plan, polres, loader.created, loader.updated, regions)
+        if report.changed:
+            summary = {
+                "demo": key,
+                "dibuat": {k: v for k, v in loader.created.items() if v},
+                "diperbarui": {k: v for k, v in loader.updated.items() if v},
+                "wilayah": regions.counts() if regions else None,
+                "kelurahan_tanpa_bhabin": plan.gaps,
+                "akun_demo": [a.username for a in plan.accounts],
+            }
+            audit.record(None, "demo.dimuat", polres, channel=channel, changes=summary, polres_id=polres.pk)
+            events.emit("demo.dimuat", {"polres": polres.nama, "dibuat": summary["dibuat"],
+                                        "diperbarui": summary["diperbarui"]}, polres_id=polres.pk)
+    return report
