@@ -39,3 +39,12 @@ def shared_data() -> Path:
     if not (SHARED / "data" / "regions").is_dir():
         pytest.skip("../shared/data tidak ada (klon baru tanpa ../shared): uji data nyata dilewati")
     return SHARED / "data"
+
+
+@pytest.fixture
+def incidents(world):  # type: ignore[no-untyped-def]
+    """Three incidents taken through the real intake action: ``world.incidents["miroto"|"brumbungan"|"bulu_lor"]``."""
+    from k3i.testing import add_incidents
+
+    add_incidents(world)
+    return world.incidents

@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import secrets
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -26,9 +26,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs" / "benchmarks.md"
-HEADING = "## Demo load"
+from _common import ROOT, machine_line, write_section
+
+TITLE = "Demo load"
 DEMOS = ("salatiga", "semarang")
 
 
@@ -87,36 +87,6 @@ def run_command(demo: str) -> float:
         return time.perf_counter() - t0
 
 
-def write_section(text: str) -> None:
-    """Replace (or append) the "## Demo load" section of docs/benchmarks.md; other sections stay as they are."""
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    old = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n\nFigures written by the scripts in `bench/`.\n"
-    lines = old.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == HEADING), None)
-    if start is None:
-        new = old.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n"
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        new = "\n".join([*lines[:start], *text.rstrip("\n").splitlines(), *([""] if end < len(lines) else []),
-                         *lines[end:]]).rstrip("\n") + "\n"
-    DOCS.write_text(new)
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import sqlite3
-
-    return (f"`{' '.join(platform.uname())}`; CPU: {cpu} × {os.cpu_count()}; Python {platform.python_version()}; "
-            f"SQLite {sqlite3.sqlite_version}")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description="Demo load benchmark (empty SQLite → demo Polres)")
     ap.add_argument("--runs", type=int, default=3, help="runs per demo; the median is reported (default 3)")
@@ -144,7 +114,7 @@ def main() -> int:
 
     stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     text = "\n".join([
-        HEADING,
+        f"## {TITLE}",
         "",
         f"Time to load each built-in demo into an empty SQLite database (WAL), median of {args.runs} runs, each in",
         "a fresh process on a new file. *migrate*: the schema; *load*: `load_demo()` — schematic regions",
@@ -158,12 +128,12 @@ def main() -> int:
         *table,
         "",
         f"Command: `python bench/demo_load.py` — run {stamp}",
-        f"Machine: {machine()}.",
+        f"Machine: {machine_line(f'SQLite {sqlite3.sqlite_version}')}.",
     ])
     print()
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(TITLE, text)
     return 0
 
 

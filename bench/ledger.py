@@ -25,7 +25,6 @@ import argparse
 import json
 import multiprocessing as mp
 import os
-import platform
 import secrets
 import statistics
 import subprocess
@@ -36,7 +35,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import ROOT, machine_line, write_section
+
 SQLITE_PATH = "/tmp/k3i_bench_ledger.sqlite3"
 PG_DB = "k3i_bench_ledger"
 VARIANTS = ("tanpa_buku", "dengan_buku", "rantai_langsung")
@@ -62,8 +62,9 @@ def backend_env(backend: str, pg_base: str) -> dict[str, str]:
     return env
 
 
-def reset_database(backend: str, pg_base: str) -> None:
-    if backend == "sqlite":
+def reset_database(backend: str, pg_base: str, *, create: bool = True) -> None:
+    """Remove the benchmark database; then, unless ``create`` is false, create it again empty."""
+    if backend == "sqlite":  # the file is created on connection
         for suffix in ("", "-wal", "-shm"):
             Path(SQLITE_PATH + suffix).unlink(missing_ok=True)
         return
@@ -71,18 +72,8 @@ def reset_database(backend: str, pg_base: str) -> None:
 
     with psycopg.connect(f"{pg_base.rstrip('/')}/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
-
-
-def drop_database(backend: str, pg_base: str) -> None:
-    if backend == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            Path(SQLITE_PATH + suffix).unlink(missing_ok=True)
-        return
-    import psycopg
-
-    with psycopg.connect(f"{pg_base.rstrip('/')}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+        if create:
+            conn.execute(f"CREATE DATABASE {PG_DB}")
 
 
 def django_setup() -> None:
@@ -267,18 +258,6 @@ def run_backend(backend: str, seconds: float, seal_entries: int, pg_base: str) -
 
 # --- report --------------------------------------------------------------------------------------
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"`{' '.join(platform.uname()[:3])}`; CPU: {cpu} × {os.cpu_count()}; Python {platform.python_version()}"
-
-
 def markdown(results: list[dict[str, Any]], command: str, seconds: float) -> str:
     lines = [
         "## Audit ledger",
@@ -333,21 +312,9 @@ def markdown(results: list[dict[str, Any]], command: str, seconds: float) -> str
         "shared machine (runs minutes apart differed by up to 2×): compare rows within one run.",
     ]
     now = datetime.now(ZoneInfo("Asia/Jakarta")).strftime("%Y-%m-%d %H:%M WIB")
-    lines += ["", f"Command: `{command}` — run {now}", f"Machine: {machine()}; the database server runs on "
+    lines += ["", f"Command: `{command}` — run {now}", f"Machine: {machine_line()}; the database server runs on "
               "the same machine (PostgreSQL with its default settings).", ""]
     return "\n".join(lines)
-
-
-def update_docs(section: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n\nFigures written by the scripts in `bench/`.\n"
-    start = text.find("## Audit ledger")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        nxt = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("\n" + text[nxt + 1:] if nxt != -1 else "")
-    path.write_text(text.rstrip("\n") + "\n")
 
 
 def main() -> int:
@@ -381,12 +348,12 @@ def main() -> int:
                 return 1
             results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         finally:
-            drop_database(backend, args.pg)
+            reset_database(backend, args.pg, create=False)
     command = "python bench/ledger.py" + "".join(f" {a}" for a in sys.argv[1:] if a != "--update-docs")
     section = markdown(results, command, args.seconds)
     print(section)
     if args.update_docs:
-        update_docs(section)
+        write_section("Audit ledger", section)
     return 0
 
 

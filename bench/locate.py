@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import secrets
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,9 +27,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import DOCS, ROOT, machine_line, write_section
+
 SHARED_REGIONS = ROOT.parent / "shared" / "data" / "regions"
-DOCS = ROOT / "docs" / "benchmarks.md"
 GOAL_P99_MS = 0.5
 
 
@@ -149,44 +147,10 @@ def synthetic_province(n: int = 5000, seed: int = 7) -> tuple[list[Any], list[An
     return places, geoms, (minx, miny, maxx, maxy)
 
 
-def machine() -> dict[str, str]:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import shapely
-
-    return {
-        "uname": subprocess.run(["uname", "-a"], capture_output=True, text=True).stdout.strip() or platform.platform(),
-        "cpu": f"{cpu} × {os.cpu_count()}",
-        "python": platform.python_version(),
-        "shapely": f"{shapely.__version__} (GEOS {shapely.geos_version_string})",
-    }
-
-
 def row(name: str, n_regions: int, n_points: int, stats: dict[str, float], hit: float) -> str:
     ok = "ya" if stats["p99"] <= GOAL_P99_MS else "tidak"
     return (f"| {name} | {n_regions:,} | {n_points:,} | {hit:.0%} | {stats['p50']:.4f} | {stats['p90']:.4f} | "
             f"{stats['p99']:.4f} | {stats['max']:.3f} | {ok} |")
-
-
-def write_section(text: str) -> None:
-    """Replace (or append) the "## Locate" section of docs/benchmarks.md; other sections stay as they are."""
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    old = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n\nFigures written by the scripts in `bench/`.\n"
-    lines = old.splitlines()
-    start = next((i for i, line in enumerate(lines) if line.strip() == "## Locate"), None)
-    if start is None:
-        new = old.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n"
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        new = "\n".join([*lines[:start], *text.rstrip("\n").splitlines(), *([""] if end < len(lines) else []),
-                         *lines[end:]]).rstrip("\n") + "\n"
-    DOCS.write_text(new)
 
 
 def main() -> int:
@@ -241,7 +205,8 @@ def main() -> int:
                      f"({n_vertices / len(big):.0f} per polygon); generated in {t_make:.1f} s, "
                      f"index built in {t_build * 1000:.0f} ms.")
 
-    m = machine()
+    import shapely
+
     command = "python bench/locate.py" + (f" --points {args.points}" if args.points != 20000 else "")
     text = "\n".join([
         "## Locate",
@@ -257,11 +222,11 @@ def main() -> int:
         "  every 2 s, and at once when this process saves a Polsek, Pospol, coverage or personnel row).",
         "",
         f"Command: `{command}` — run {datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
-        f"Machine: `{m['uname']}`; CPU: {m['cpu']}; Python {m['python']}; shapely {m['shapely']}.",
+        f"Machine: {machine_line(f'shapely {shapely.__version__} (GEOS {shapely.geos_version_string})')}.",
     ])
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section("Locate", text)
         print(f"\n(ditulis ke {DOCS.relative_to(ROOT)})")
     return 0
 

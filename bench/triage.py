@@ -15,22 +15,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import DOCS, ROOT, machine, write_section
+
 sys.path.insert(0, str(ROOT))
 
 from k3i.incidents.triage import get_model  # noqa: E402
 from k3i.incidents.triage.evaluate import evaluate  # noqa: E402
 
 TEST = ROOT / "k3i" / "incidents" / "triage" / "data" / "test.jsonl"
-DOCS = ROOT / "docs" / "benchmarks.md"
 LOAD_SNIPPET = (
     "import time; t0 = time.perf_counter(); "
     "from k3i.incidents.triage import get_model; m = get_model(); t1 = time.perf_counter(); "
@@ -43,17 +41,10 @@ def percentile(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, round(q / 100 * (len(s) - 1)))]
 
 
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+def machine_summary() -> str:
+    m = machine()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, load average {load:.1f} at start"
+    return f"{m['cpu']}, {m['cores']} cores, Python {m['python']}, load average {load:.1f} at start"
 
 
 def run(rounds: int, starts: int) -> dict[str, object]:
@@ -99,7 +90,7 @@ def markdown(r: dict[str, object], command: str) -> str:
     ok = lambda good: "✓" if good else "✗"  # noqa: E731
     return f"""## Triage
 
-Command: `{command}` — machine: {machine()}; measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.
+Command: `{command}` — machine: {machine_summary()}; measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.
 
 Held-out split `k3i/incidents/triage/data/test.jsonl`: {r['n']} hand-written reports (20 per category),
 written separately from the training templates (see `k3i/incidents/triage/data/LABELLING.md`).
@@ -123,20 +114,6 @@ three Javanese words (kono/kene/kana → situ/sini/sana) were added to the norma
 """
 
 
-def update_docs(section: str) -> None:
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.strip() == "## Triage"), None)
-    if start is None:
-        new = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        tail = "".join(lines[end:])
-        new = "".join(lines[:start]) + section + ("\n" + tail if tail else "")
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(new, encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=5, help="times every test report is classified (default 5)")
@@ -147,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     section = markdown(result, "python bench/triage.py" + (" --update-docs" if args.update_docs else ""))
     print(section)
     if args.update_docs:
-        update_docs(section)
+        write_section("Triage", section)
         print(f"written: {DOCS.relative_to(ROOT)}")
     goals = (result["macro_f1"] >= 0.85 and result["priority1_recall"] >= 0.95  # type: ignore[operator]
              and result["load_first_s"] < 1)  # type: ignore[operator]

@@ -101,6 +101,8 @@ def _register() -> None:
     from k3i.accounts.api import router as accounts_router
     from k3i.core.api import router as core_router
     from k3i.dispatch.api import router as dispatch_router
+    from k3i.incidents.api import router as incidents_router
+    from k3i.incidents.api_reports import router as reports_router
     from k3i.organization.api import router as org_router
     from k3i.organization.api_regions import router as regions_router
 
@@ -109,6 +111,8 @@ def _register() -> None:
     api.add_router("/", dispatch_router)
     api.add_router("/", core_router)
     api.add_router("/", accounts_router)
+    api.add_router("/", incidents_router)
+    api.add_router("/", reports_router)
 
 
 _register()

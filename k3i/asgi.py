@@ -12,3 +12,9 @@ if os.environ.get("K3I_RUN_SEALER") == "1":
     from k3i.core.audit import Sealer
 
     Sealer(settings.AUDIT_SEAL_INTERVAL_SECONDS).start()
+
+if os.environ.get("K3I_RUN_JOBS") == "1":
+    # Escalation of overdue incidents and SLA alerts (k3i.core.jobs); `k3i jobs` runs them as a process of its own.
+    from k3i.core.jobs import JobRunner
+
+    JobRunner().start()

@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--host", default="127.0.0.1", help="alamat dengar (bawaan: 127.0.0.1)")
     d.add_argument("--reset", action="store_true", help="hapus basis data demo dan mulai dari awal")
     d.add_argument("--no-serve", action="store_true", help="hanya muat data demo, jangan jalankan server")
+    d.add_argument("--no-sim", action="store_true", help="jangan jalankan simulator laporan dan unit")
+    d.add_argument("--sim-rate", type=float, default=12.0, help="laporan simulasi per jam (bawaan: 12)")
+    d.add_argument("--sim-speed", type=float, default=1.0, help="percepatan waktu simulasi (bawaan: 1)")
     d.set_defaults(func="k3i.demo.cli:cmd_demo", demo=True)
 
     s = sub.add_parser("serve", help="jalankan server web (uvicorn)")
@@ -106,6 +109,30 @@ def build_parser() -> argparse.ArgumentParser:
     tg.add_argument("text", nargs="*", metavar="TEKS", help="teks laporan (atau: evaluate)")
     tg.add_argument("--file", metavar="BERKAS.jsonl", help="baca banyak laporan dari JSONL")
     tg.set_defaults(func="k3i.cli:_triage")
+
+    sim = sub.add_parser("simulate", help="jalankan simulator panggilan dan unit patroli (data ditandai simulasi)")
+    sim.add_argument("--rate", type=float, default=12.0, help="panggilan per jam, rata-rata mingguan (bawaan: 12)")
+    sim.add_argument("--speed", type=float, default=1.0, help="percepatan waktu (bawaan: 1 = waktu nyata)")
+    sim.add_argument("--seed", type=int, default=None, help="benih acak (hasil dapat diulang)")
+    sim.add_argument("--polres", default="", help="kode Polres (bawaan: K3I_POLRES atau Polres pertama)")
+    sim.add_argument("--duration", type=float, default=None, metavar="MENIT", help="berhenti setelah MENIT waktu simulasi")
+    sim.add_argument("--no-jobs", action="store_true", help="jangan jalankan tugas terjadwal (eskalasi) di proses ini")
+    sim.set_defaults(func="k3i.demo.sim_cli:cmd_simulate")
+
+    jb = sub.add_parser("jobs", help="jalankan tugas terjadwal (eskalasi P1, peringatan SLA) di latar depan")
+    jb.add_argument("--interval", type=float, default=None, help="detik antar putaran (bawaan: K3I_JOBS_INTERVAL, 5)")
+    jb.add_argument("--once", action="store_true", help="jalankan satu putaran lalu keluar")
+    jb.set_defaults(func="k3i.core.jobs:cmd_jobs")
+
+    rp = sub.add_parser("report", help="laporan: `k3i report sla` (waktu tanggap p50/p90)")
+    rps = rp.add_subparsers(dest="sub", metavar="SUBPERINTAH", parser_class=_Parser, required=True)
+    rsl = rps.add_parser("sla", help="waktu penugasan dan waktu tiba per Polsek, kategori, prioritas dan sif")
+    rsl.add_argument("--days", type=int, default=7, help="hari terakhir (bawaan: 7)")
+    rsl.add_argument("--group", action="append", choices=["polsek", "category", "priority", "shift"],
+                     help="kelompok (boleh diulang; bawaan: semuanya)")
+    rsl.add_argument("--polres", default="", help="kode Polres (bawaan: semua)")
+    rsl.add_argument("--json", action="store_true", help="keluaran JSON")
+    rsl.set_defaults(func="k3i.incidents.sla:cmd_report_sla")
 
     mg = sub.add_parser("manage", help="perintah manajemen Django (lanjutan)")
     mg.add_argument("args", nargs=argparse.REMAINDER)

@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "k3i.core",
     "k3i.accounts",
     "k3i.organization",
+    "k3i.incidents",
     "k3i.dispatch",
     "k3i.ops",
     "k3i.demo",
@@ -222,6 +223,27 @@ K3I_POLRES = os.environ.get("K3I_POLRES", "")  # the Polres this installation se
 SSE_POLL_SECONDS = float(os.environ.get("K3I_SSE_POLL_SECONDS", "0.25"))
 SSE_HEARTBEAT_SECONDS = float(os.environ.get("K3I_SSE_HEARTBEAT_SECONDS", "15"))
 AUDIT_SEAL_INTERVAL_SECONDS = float(os.environ.get("K3I_AUDIT_SEAL_INTERVAL", "1.0"))
+# Intake (k3i.incidents): shared secret of the WhatsApp/SMS gateway webhook ("" = webhook off, 503),
+# duplicate window, and reports per IP and hour on the public form /lapor/.
+K3I_INTAKE_WEBHOOK_SECRET = os.environ.get("K3I_INTAKE_WEBHOOK_SECRET", "")
+K3I_DUPLICATE_RADIUS_M = float(os.environ.get("K3I_DUPLICATE_RADIUS_M", "500"))
+K3I_DUPLICATE_MINUTES = float(os.environ.get("K3I_DUPLICATE_MINUTES", "30"))
+K3I_PUBLIC_REPORTS_PER_HOUR = int(os.environ.get("K3I_PUBLIC_REPORTS_PER_HOUR", "10"))
+# Service levels: seconds from report to the first unit sent, per priority (NFPA 1225: P1 within 60 s);
+# arrival targets come from priorities.csv. Shifts (WIB) for the reports. Scheduled jobs every few seconds.
+SLA_DISPATCH_TARGET_SECONDS = {
+    1: int(os.environ.get("K3I_SLA_DISPATCH_P1", "60")),
+    2: int(os.environ.get("K3I_SLA_DISPATCH_P2", "300")),
+    3: int(os.environ.get("K3I_SLA_DISPATCH_P3", "1800")),
+}
+SLA_SHIFTS = os.environ.get("K3I_SLA_SHIFTS", "pagi=07-15,siang=15-23,malam=23-07")
+JOBS_INTERVAL_SECONDS = float(os.environ.get("K3I_JOBS_INTERVAL", "5"))
+# Dispatch: labels shown for the fixed unit states (JSON, e.g. {"tersedia": "Siaga"}), the age after which a
+# unit's last position is stale, and an optional OSRM server for road-network ETAs (else a distance estimate).
+K3I_UNIT_STATUS_LABELS = os.environ.get("K3I_UNIT_STATUS_LABELS", "")
+K3I_STALE_MINUTES = float(os.environ.get("K3I_STALE_MINUTES", "30"))
+K3I_ROUTER_URL = os.environ.get("K3I_ROUTER_URL", "")
+K3I_ROUTER_TIMEOUT = float(os.environ.get("K3I_ROUTER_TIMEOUT", "0.5"))
 
 LOGGING = {
     "version": 1,

@@ -62,6 +62,7 @@ class World:
     units: dict[str, PatrolUnit] = field(default_factory=dict)
     pospol: dict[str, Pospol] = field(default_factory=dict)
     users: dict[str, User] = field(default_factory=dict)
+    incidents: dict[str, Any] = field(default_factory=dict)  # "miroto", "brumbungan", "bulu_lor"
 
     def user(self, name: str) -> User:
         return self.users[name]
@@ -154,3 +155,19 @@ def build_world() -> World:
     reskrim = mk("kasat_reskrim", Role.KABAGOPS, personel=w.personel["kasat_reskrim"])
     reskrim.scope_fungsi.set([w.fungsi["SAT_RESKRIM"]])
     return w
+
+
+def add_incidents(w: World) -> None:
+    """(fixture ``incidents``) Three reports through the real intake action: two in Semarang Tengah (one in Miroto), one in Utara."""
+    from k3i.incidents.actions import create_incident
+
+    op = w.users["operator"]
+    for key, text, lat, lon in [
+        ("miroto", "tolong motor saya dibegal di jalan, pelaku bawa celurit", -6.98, 110.41),
+        ("brumbungan", "rumah tetangga dibobol maling saat ditinggal mudik", -6.98, 110.43),
+        ("bulu_lor", "ada kecelakaan motor dan mobil, korban luka", -6.94, 110.43),
+    ]:
+        w.incidents[key], _ = create_incident(
+            op, polres=w.polres, channel="110", text=text, lat=lat, lon=lon, reporter_name="Budi Santoso",
+            reporter_phone="081234567890", audit_channel="web",
+        )

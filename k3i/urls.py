@@ -9,6 +9,7 @@ admin.site.index_title = "Data induk Polres"
 
 urlpatterns = [
     path("", include("k3i.ops.urls")),
+    path("", include("k3i.incidents.urls")),
     path("akun/", include("k3i.accounts.urls")),
     path("audit/", include("k3i.core.urls")),
     path("admin/", admin.site.urls),

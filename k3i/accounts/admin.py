@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from k3i.core.access import can
-from k3i.core.admin import AuditedAdmin
+from k3i.core.admin import AuditedAdmin, ReadOnlyAdminMixin
 from k3i.core.audit import Channel, record
 from k3i.core.errors import K3iError
 from k3i.core.roles import Role
@@ -139,7 +139,7 @@ class TokenStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: tokens are made with `k3i token create`; the raw value exists only at creation."""
 
     list_display = ("prefix", "user", "name", "cakupan", "status", "created_at", "expires_at", "last_used_at")
@@ -175,14 +175,3 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return can(request.user, "manage_master")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "k3i.accounts"
     label = "accounts"
-    verbose_name = "Akun"
+    verbose_name = _("Akun")

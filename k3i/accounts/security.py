@@ -14,20 +14,21 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from k3i.core.roles import TWO_FACTOR_ROLES, Role
 
-LOCKED_MESSAGE = _(
-    "Terlalu banyak percobaan masuk yang gagal. Demi keamanan, login untuk nama pengguna ini ditutup "
-    "sementara selama {minutes} menit. Coba lagi nanti atau hubungi admin sistem."
-)
 BAD_CREDENTIALS_MESSAGE = _("Nama pengguna atau kata sandi salah.")
 BAD_CODE_MESSAGE = _("Kode verifikasi salah atau sudah kedaluwarsa. Periksa jam ponsel Anda lalu coba lagi.")
 
 
 def locked_message() -> str:
-    return str(LOCKED_MESSAGE).format(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+    """The lock-out message, in the active language."""
+    return gettext(
+        "Terlalu banyak percobaan masuk yang gagal. Demi keamanan, login untuk nama pengguna ini ditutup "
+        "sementara selama %(minutes)d menit. Coba lagi nanti atau hubungi admin sistem."
+    ) % {"minutes": settings.LOGIN_LOCKOUT_MINUTES}
 
 
 def needs_second_factor(user: Any) -> bool:

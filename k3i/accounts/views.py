@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 from base64 import b32encode
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 import segno
@@ -94,11 +96,20 @@ def _back_to_login(request: HttpRequest, message: str) -> HttpResponse:
     return redirect("accounts:login")
 
 
-def _failed_code(request: HttpRequest, user: User, reason: str) -> HttpResponse | None:
-    """Count a wrong code; returns the redirect when it locked the account."""
-    if actions.login_failed(user.username, user, reason=reason, channel=Channel.WEB):
-        return _back_to_login(request, security.locked_message())
-    return None
+def _code_step(
+    request: HttpRequest, user: User, check: Callable[[str], TOTPDevice | None], reason: str
+) -> tuple[CodeForm, HttpResponse | None, str]:
+    """The code form of verify and enrol: (form, response, error). A right code completes the login; a
+    wrong one is counted as a failed login (``reason``) and, when that locks the account, ends the attempt."""
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = check(form.cleaned_data["kode"])
+        if device is not None:
+            return form, _complete(request, user, device), ""
+        if actions.login_failed(user.username, user, reason=reason, channel=Channel.WEB):
+            return form, _back_to_login(request, security.locked_message()), ""
+        return form, None, str(security.BAD_CODE_MESSAGE)
+    return form, None, ""
 
 
 @sensitive_post_parameters("password")
@@ -142,49 +153,45 @@ def login_view(request: HttpRequest) -> HttpResponse:
     })
 
 
-@csrf_protect
-@never_cache
-@require_http_methods(["GET", "POST"])
-def verify_view(request: HttpRequest) -> HttpResponse:
-    user = _pending_user(request)
-    if user is None:
-        return _back_to_login(request, _("Sesi login berakhir. Silakan masuk lagi."))
+def _code_page(view: Callable[[HttpRequest, User], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    """A page of the code step (verify, enrol): only for the pending user; without one, back to the login."""
+
+    @csrf_protect
+    @never_cache
+    @require_http_methods(["GET", "POST"])
+    @wraps(view)
+    def page(request: HttpRequest) -> HttpResponse:
+        user = _pending_user(request)
+        if user is None:
+            return _back_to_login(request, _("Sesi login berakhir. Silakan masuk lagi."))
+        return view(request, user)
+
+    return page
+
+
+@_code_page
+def verify_view(request: HttpRequest, user: User) -> HttpResponse:
     if not _has_device(user):
         return redirect("accounts:enrol")
     if request.method == "GET" and request.GET.get("next"):
         request.session[PENDING_NEXT] = _safe_next(request, request.GET["next"])
-    form = CodeForm(request.POST or None)
-    error = ""
-    if request.method == "POST" and form.is_valid():
-        device = actions.verify_totp(user, form.cleaned_data["kode"])
-        if device is not None:
-            return _complete(request, user, device)
-        locked = _failed_code(request, user, "kode verifikasi salah")
-        if locked:
-            return locked
-        error = str(security.BAD_CODE_MESSAGE)
+    form, done, error = _code_step(request, user, lambda kode: actions.verify_totp(user, kode),
+                                   "kode verifikasi salah")
+    if done is not None:
+        return done
     return render(request, "accounts/verify.html", {"form": form, "error": error, "pending": user})
 
 
-@csrf_protect
-@never_cache
-@require_http_methods(["GET", "POST"])
-def enrol_view(request: HttpRequest) -> HttpResponse:
-    user = _pending_user(request)
-    if user is None:
-        return _back_to_login(request, _("Sesi login berakhir. Silakan masuk lagi."))
+@_code_page
+def enrol_view(request: HttpRequest, user: User) -> HttpResponse:
     if _has_device(user):
         return redirect("accounts:verify")
-    form = CodeForm(request.POST or None)
-    error = ""
-    if request.method == "POST" and form.is_valid():
-        device = actions.confirm_totp_enrolment(user, form.cleaned_data["kode"], channel=Channel.WEB)
-        if device is not None:
-            return _complete(request, user, device)
-        locked = _failed_code(request, user, "kode pendaftaran 2FA salah")
-        if locked:
-            return locked
-        error = str(security.BAD_CODE_MESSAGE)
+    form, done, error = _code_step(
+        request, user, lambda kode: actions.confirm_totp_enrolment(user, kode, channel=Channel.WEB),
+        "kode pendaftaran 2FA salah",
+    )
+    if done is not None:
+        return done
     device = actions.start_totp_enrolment(user, channel=Channel.WEB)
     secret = b32encode(device.bin_key).decode().rstrip("=")
     qr = segno.make(device.config_url, error="m")

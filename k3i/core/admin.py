@@ -1,4 +1,4 @@
-"""Admin building blocks: ``AuditedAdmin`` for master data, and the read-only audit ledger.
+"""Admin building blocks: ``AuditedAdmin`` for master data, ``ReadOnlyAdminMixin``, the read-only ledger.
 
 Every admin write (add, change, delete, bulk delete) runs in one transaction with a ledger entry naming
 the changed fields (channel "web"). Only role admin sistem may use the admin at all
@@ -41,6 +41,19 @@ def plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     return value
+
+
+class ReadOnlyAdminMixin:
+    """No add, change or delete in the admin (for a ModelAdmin or an inline): the rows are written elsewhere."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -118,7 +131,7 @@ class AuditedAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The ledger, read-only for everyone (append-only: no add, change or delete, not even for admins)."""
 
     list_display = ("created_at", "seq", "actor_username", "actor_role", "action", "object_type", "object_id",
@@ -142,12 +155,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return can(request.user, "manage_master") or can(request.user, "view_audit")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

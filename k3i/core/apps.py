@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "k3i.core"
     label = "core"
-    verbose_name = "Inti (audit & peristiwa langsung)"
+    verbose_name = _("Inti (audit & peristiwa langsung)")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .access import RestrictedQuerySet, Scope
 
@@ -42,14 +43,14 @@ class AuditEntry(models.Model):
 
     created_at = models.DateTimeField(db_index=True)
     actor_id = models.BigIntegerField(null=True, blank=True)
-    actor_username = models.CharField("pengguna", max_length=150, blank=True)
-    actor_role = models.CharField("peran", max_length=40, blank=True)
-    action = models.CharField("aksi", max_length=80, db_index=True)
-    object_type = models.CharField("jenis objek", max_length=80, blank=True, db_index=True)
-    object_id = models.CharField("id objek", max_length=64, blank=True, db_index=True)
-    object_repr = models.CharField("objek", max_length=200, blank=True)
-    changes = models.JSONField("perubahan", default=dict, blank=True)
-    channel = models.CharField("kanal", max_length=20)
+    actor_username = models.CharField(_("pengguna"), max_length=150, blank=True)
+    actor_role = models.CharField(_("peran"), max_length=40, blank=True)
+    action = models.CharField(_("aksi"), max_length=80, db_index=True)
+    object_type = models.CharField(_("jenis objek"), max_length=80, blank=True, db_index=True)
+    object_id = models.CharField(_("id objek"), max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(_("objek"), max_length=200, blank=True)
+    changes = models.JSONField(_("perubahan"), default=dict, blank=True)
+    channel = models.CharField(_("kanal"), max_length=20)
     polres_id = models.BigIntegerField(null=True, blank=True)
     content_hash = models.CharField(max_length=64)
     seq = models.BigIntegerField(null=True, blank=True, unique=True)
@@ -61,8 +62,8 @@ class AuditEntry(models.Model):
     perm_name = "audit"
 
     class Meta:
-        verbose_name = "entri audit"
-        verbose_name_plural = "buku audit"
+        verbose_name = _("entri audit")
+        verbose_name_plural = _("buku audit")
         indexes = [models.Index(fields=["actor_username", "created_at"])]
 
     def __str__(self) -> str:
@@ -95,7 +96,7 @@ class AuditChainHead(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "kepala rantai audit"
+        verbose_name = _("kepala rantai audit")
 
     def __str__(self) -> str:
         return f"rantai audit sampai urutan {self.seq}"
@@ -116,8 +117,8 @@ class LiveEvent(models.Model):
     fungsi_kode = models.CharField(max_length=40, blank=True)
 
     class Meta:
-        verbose_name = "peristiwa langsung"
-        verbose_name_plural = "peristiwa langsung"
+        verbose_name = _("peristiwa langsung")
+        verbose_name_plural = _("peristiwa langsung")
 
     def __str__(self) -> str:
         return f"{self.pk} {self.kind}"

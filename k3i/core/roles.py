@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "Admin sistem"
-    KAPOLRES = "kapolres", "Kapolres / Wakapolres"
-    KABAGOPS = "kabagops", "Kabagops"
-    OPERATOR = "operator", "Operator K3i"
-    KAPOLSEK = "kapolsek", "Kapolsek"
-    ANGGOTA = "anggota", "Anggota (petugas patroli)"
-    BHABIN = "bhabinkamtibmas", "Bhabinkamtibmas"
-    SPKT = "spkt", "Petugas SPKT"
-    PROPAM = "propam", "Propam / Siwas"
-    ANALIS = "analis", "Analis"
+    ADMIN = "admin", _("Admin sistem")
+    KAPOLRES = "kapolres", _("Kapolres / Wakapolres")
+    KABAGOPS = "kabagops", _("Kabagops")
+    OPERATOR = "operator", _("Operator K3i")
+    KAPOLSEK = "kapolsek", _("Kapolsek")
+    ANGGOTA = "anggota", _("Anggota (petugas patroli)")
+    BHABIN = "bhabinkamtibmas", _("Bhabinkamtibmas")
+    SPKT = "spkt", _("Petugas SPKT")
+    PROPAM = "propam", _("Propam / Siwas")
+    ANALIS = "analis", _("Analis")
 
 
 R = Role
@@ -42,6 +43,19 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     ),
     "manage_master": frozenset({R.ADMIN}),
     "manage_tokens": frozenset({R.ADMIN}),
+    # --- call & command centre ---
+    "view_incident": frozenset(
+        {R.KAPOLRES, R.KABAGOPS, R.OPERATOR, R.KAPOLSEK, R.ANGGOTA, R.BHABIN, R.SPKT, R.ANALIS, R.PROPAM}
+    ),
+    # take a report: the 110 desk, SPKT, and officers in the field (LP model A)
+    "create_incident": frozenset({R.KABAGOPS, R.OPERATOR, R.KAPOLSEK, R.ANGGOTA, R.BHABIN, R.SPKT}),
+    # confirm/override triage, link duplicates, close and reopen
+    "change_incident": frozenset({R.KABAGOPS, R.OPERATOR, R.KAPOLSEK}),
+    "dispatch_incident": frozenset({R.KABAGOPS, R.OPERATOR, R.KAPOLSEK}),
+    # a reporter's name and phone: only those who must call back; every view is written to the ledger
+    "view_reporter": frozenset({R.KABAGOPS, R.OPERATOR, R.KAPOLSEK, R.SPKT}),
+    # report a unit's own position / status from the officer's phone or an AVL device
+    "report_unit": frozenset({R.ADMIN, R.OPERATOR, R.KAPOLSEK, R.ANGGOTA, R.KABAGOPS}),
 }
 
 # Roles whose territory is the whole Polres regardless of any Polsek they are posted to. (An operator K3i

@@ -29,6 +29,7 @@ def run_server(host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     os.environ["K3I_RUN_SEALER"] = "1"
+    os.environ.setdefault("K3I_RUN_JOBS", "1")  # escalation and SLA alerts (k3i.core.jobs)
     uvicorn.run(
         "k3i.asgi:application", host=host, port=port, workers=workers, log_level="warning",
         access_log=False, lifespan="off", timeout_graceful_shutdown=2,

@@ -70,7 +70,7 @@ def print_summary(report: LoadReport, url: str) -> None:
     print(f"Akun demo (hanya berlaku dalam mode demo; sandi semuanya: {DEMO_PASSWORD}):")
     rows = [("pengguna", "peran", "lingkup", "sandi")]
     for a in plan.accounts:
-        rows.append((a.username, Role(a.role).label, _scope(a.username, a.lingkup, report), DEMO_PASSWORD))
+        rows.append((a.username, str(Role(a.role).label), _scope(a.username, a.lingkup, report), DEMO_PASSWORD))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for r in rows:
         print("  " + "  ".join(c.ljust(w) for c, w in zip(r[:3], widths, strict=True)) + "  " + r[3])
@@ -91,5 +91,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"\nServer tidak dijalankan (--no-serve). Jalankan: k3i demo --polres {args.polres} --port {args.port}")
         return 0
     print(f"\nK3i berjalan di {url}  (Ctrl+C untuk berhenti)", flush=True)
+    if not getattr(args, "no_sim", False):
+        # The demo comes alive: calls arrive, units move (records marked simulated).
+        from .simulator import start_in_background
+
+        start_in_background(args.sim_rate, args.sim_speed)
+        print(f"Simulator berjalan: ±{args.sim_rate:g} laporan/jam (kecepatan ×{args.sim_speed:g}); "
+              "matikan dengan --no-sim.", flush=True)
     run_server(args.host, args.port)
     return 0

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import math
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from k3i.core import audit, events
 from k3i.core.access import can
-from k3i.core.errors import PermissionDenied, ValidationFailed
+from k3i.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from k3i.core.roles import Role
+from k3i.incidents.actions import _log as log_incident
+from k3i.incidents.actions import emit_incident
+from k3i.incidents.models import Incident
 from k3i.organization.actions import LAT_RANGE, LON_RANGE, coordinate_errors  # noqa: F401 (re-exported)
 from k3i.organization.models import Fungsi, Polres, Polsek
 
-from .models import PatrolUnit
+from .models import Assignment, PatrolUnit, UnitPosition, UnitStatus
 
 # Operational fields a Kapolsek/operator may change for units in their territory …
 UNIT_FIELDS = ("aktif", "home_lat", "home_lon")
@@ -178,3 +185,467 @@ def update_patrol_unit(
             fungsi_kode=unit.fungsi.kode if unit.fungsi else "",
         )
     return unit
+
+
+# --- Call & command centre: positions, unit status, assignments ------------------------------------------
+
+MAX_POSITIONS = 500  # positions in one call (a device that was offline sends its buffer)
+FUTURE_SKEW = timedelta(minutes=2)  # a device clock may run this far ahead
+MAX_POSITION_AGE = timedelta(days=7)  # older buffered positions are refused
+# Unit states a unit must not be put in by hand while it has an active assignment (the assignment drives it).
+FREE_STATES = (UnitStatus.TERSEDIA, UnitStatus.KEMBALI, UnitStatus.TIDAK_TERSEDIA)
+# States in which a unit cannot be sent anywhere.
+UNAVAILABLE_STATES = (UnitStatus.TIDAK_TERSEDIA, UnitStatus.DARURAT)
+# Assignment step → the unit's state that follows from it.
+UNIT_STATE_FOR: dict[str, str] = {
+    Assignment.Status.DITUGASKAN: UnitStatus.DITUGASKAN,
+    Assignment.Status.DITERIMA: UnitStatus.DITUGASKAN,
+    Assignment.Status.MENUJU: UnitStatus.MENUJU,
+    Assignment.Status.TIBA: UnitStatus.TIBA,
+    Assignment.Status.SELESAI: UnitStatus.TERSEDIA,
+    Assignment.Status.DIBATALKAN: UnitStatus.TERSEDIA,
+}
+CHAIN: list[str] = [Assignment.Status.DITUGASKAN, Assignment.Status.DITERIMA, Assignment.Status.MENUJU,
+         Assignment.Status.TIBA, Assignment.Status.SELESAI]
+STAMP: dict[str, str] = {
+    Assignment.Status.DITERIMA: "accepted_at", Assignment.Status.MENUJU: "enroute_at",
+    Assignment.Status.TIBA: "arrived_at", Assignment.Status.SELESAI: "completed_at",
+    Assignment.Status.DIBATALKAN: "cancelled_at",
+}
+
+
+def may_report(actor: Any, unit: PatrolUnit) -> bool:
+    """May ``actor`` report for this unit (its position and state, its assignment's steps)?
+
+    The unit's own crew or device: holds ``report_unit`` and sees the unit (territory, function); an
+    *anggota* must moreover be a member of the unit's Polsek (``personel.polsek``; none = Mapolres) and, when
+    both name one, of its function. Operators, Kapolsek and Kabagops report for any unit they see.
+    """
+    if not can(actor, "report_unit"):
+        return False
+    if not PatrolUnit.objects.restrict(actor, "view").filter(pk=unit.pk).exists():
+        return False
+    if actor.role == Role.ANGGOTA:
+        p = actor.personel
+        if p is None or p.polsek_id != unit.polsek_id:
+            return False
+        return not (p.fungsi_id and unit.fungsi_id and p.fungsi_id != unit.fungsi_id)
+    return True
+
+
+def may_dispatch(actor: Any, incident: Incident) -> bool:
+    """A dispatcher (``dispatch_incident``) who sees the incident."""
+    return can(actor, "dispatch_incident") and Incident.objects.restrict(actor, "view").filter(pk=incident.pk).exists()
+
+
+def _visible_or_404(actor: Any, incident: Incident | None = None, unit: PatrolUnit | None = None) -> None:
+    if actor is None:
+        return
+    if incident is not None and not Incident.objects.restrict(actor, "view").filter(pk=incident.pk).exists():
+        raise NotFound("Kejadian tidak ditemukan.")
+    if unit is not None and not PatrolUnit.objects.restrict(actor, "view").filter(pk=unit.pk).exists():
+        raise NotFound("Unit patroli tidak ditemukan.")
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def unit_live_payload(unit: PatrolUnit, **extra: Any) -> dict[str, Any]:
+    """What the ops-room map needs of a unit."""
+    from .staleness import is_stale, status_label
+
+    return {
+        "id": unit.pk, "callsign": unit.callsign, "tipe": unit.tipe, "polsek_id": unit.polsek_id,
+        "status": unit.status, "status_label": status_label(unit.status), "status_at": _iso(unit.status_at),
+        "lat": unit.last_lat, "lon": unit.last_lon, "position_at": _iso(unit.last_position_at),
+        "stale": is_stale(unit), **extra,
+    }
+
+
+def _emit_unit(kind: str, unit: PatrolUnit, **extra: Any) -> None:
+    events.emit(kind, unit_live_payload(unit, **extra), polres_id=unit.polres_id, polsek_id=unit.polsek_id,
+                fungsi_kode=unit.fungsi.kode if unit.fungsi_id and unit.fungsi else "")
+
+
+def _float(p: dict[str, Any], name: str, prefix: str, lo: float, hi: float, errors: Errors,
+           required: bool = False) -> float | None:
+    value = p.get(name)
+    if value is None:
+        if required:
+            errors.append({"field": prefix + name, "message": "Wajib diisi."})
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        errors.append({"field": prefix + name, "message": "Harus berupa angka."})
+        return None
+    if not lo <= value <= hi:
+        errors.append({"field": prefix + name, "message": f"Harus antara {lo:g} dan {hi:g}."})
+        return None
+    return float(value)
+
+
+def _clean_positions(positions: Any, now: datetime) -> list[dict[str, Any]]:
+    if not isinstance(positions, list) or not positions:
+        raise ValidationFailed.field("positions", "Kirim minimal satu posisi.")
+    if len(positions) > MAX_POSITIONS:
+        raise ValidationFailed.field(
+            "positions", f"Terlalu banyak posisi dalam satu kiriman: {len(positions)} (paling banyak {MAX_POSITIONS})."
+        )
+    errors: Errors = []
+    clean = []
+    for i, p in enumerate(positions):
+        prefix = f"{i}." if len(positions) > 1 else ""
+        if not isinstance(p, dict):
+            errors.append({"field": prefix.rstrip(".") or "positions", "message": "Posisi harus berupa objek."})
+            continue
+        before = len(errors)
+        coord = coordinate_errors(p.get("lat"), p.get("lon"), lat_field=prefix + "lat", lon_field=prefix + "lon",
+                                  required=True)
+        errors += coord
+        speed = _float(p, "speed_kmh", prefix, 0, 400, errors)
+        heading = _float(p, "heading", prefix, 0, 360, errors)
+        accuracy = _float(p, "accuracy_m", prefix, 0, 100_000, errors)
+        at = p.get("device_time")
+        if isinstance(at, str):
+            try:
+                at = datetime.fromisoformat(at)
+            except ValueError:
+                at = "?"
+        if not isinstance(at, datetime):
+            errors.append({"field": prefix + "device_time",
+                           "message": "Waktu perangkat wajib diisi dalam format ISO-8601 (mis. 2026-05-01T08:30:00+07:00)."})
+        elif at.tzinfo is None or at.utcoffset() is None:
+            errors.append({"field": prefix + "device_time",
+                           "message": "Waktu perangkat harus menyertakan zona waktu (mis. +07:00 atau Z)."})
+        elif at > now + FUTURE_SKEW:
+            errors.append({"field": prefix + "device_time", "message": (
+                f"Waktu perangkat {at.isoformat()} berada di masa depan (lebih dari "
+                f"{int(FUTURE_SKEW.total_seconds() // 60)} menit): periksa jam perangkat.")})
+        elif at < now - MAX_POSITION_AGE:
+            errors.append({"field": prefix + "device_time", "message": (
+                f"Waktu perangkat {at.isoformat()} terlalu lama (lebih dari {MAX_POSITION_AGE.days} hari).")})
+        if len(errors) == before:
+            clean.append({"lat": float(p["lat"]), "lon": float(p["lon"]), "device_time": at, "speed_kmh": speed,
+                          "heading": heading, "accuracy_m": accuracy})
+    if errors:
+        raise ValidationFailed("Posisi tidak sah: " + "; ".join(f"{e['field']}: {e['message'].rstrip('.')}"
+                                                                 for e in errors[:5]) + ".",
+                               errors)
+    return clean
+
+
+def record_positions(actor: Any, unit: PatrolUnit, positions: list[dict[str, Any]], *, channel: str) -> int:
+    """Store reported positions of a unit (AVL / the officer's phone); returns how many were stored.
+
+    Each dict: ``lat``, ``lon``, ``device_time`` (aware datetime or ISO-8601 with zone), optional
+    ``speed_kmh``, ``heading``, ``accuracy_m``. All are validated before anything is written. Positions
+    older than the unit's latest are stored (the track) but do not move it; device times more than two
+    minutes ahead are refused. One audit entry and one ``unit.posisi`` live event per call.
+    ``actor`` must be allowed to report for the unit (``may_report``); ``None`` is the system.
+    """
+    if actor is not None and not may_report(actor, unit):
+        _visible_or_404(actor, unit=unit)
+        raise PermissionDenied("Anda tidak berwenang melaporkan posisi unit ini.")
+    now = timezone.now()
+    clean = _clean_positions(positions, now)
+    with transaction.atomic():
+        unit = PatrolUnit.objects.select_for_update(of=("self",)).select_related("fungsi").get(pk=unit.pk)
+        UnitPosition.objects.bulk_create([UnitPosition(unit=unit, received_at=now, **p) for p in clean])
+        latest = max(clean, key=lambda p: p["device_time"])
+        moved = unit.last_position_at is None or latest["device_time"] > unit.last_position_at
+        if moved:
+            unit.last_lat, unit.last_lon, unit.last_position_at = latest["lat"], latest["lon"], latest["device_time"]
+            unit.save(update_fields=["last_lat", "last_lon", "last_position_at"])
+        audit.record(actor, "unit.posisi", unit, channel=channel, polres_id=unit.polres_id, changes={
+            "jumlah": len(clean), "bergerak": moved, "waktu_perangkat_terakhir": latest["device_time"],
+        })
+        _emit_unit("unit.posisi", unit, stored=len(clean), moved=moved)
+    return len(clean)
+
+
+def _may_act_on_unit(actor: Any, unit: PatrolUnit) -> bool:
+    """The unit's crew (``may_report``) or a dispatcher who sees the unit."""
+    if may_report(actor, unit):
+        return True
+    return can(actor, "dispatch_incident") and PatrolUnit.objects.restrict(actor, "view").filter(pk=unit.pk).exists()
+
+
+def _set_unit_state(unit: PatrolUnit, status: str, now: datetime) -> bool:
+    if unit.status == status:
+        return False
+    unit.status, unit.status_at = status, now
+    unit.save(update_fields=["status", "status_at"])
+    return True
+
+
+def set_unit_status(actor: Any, unit: PatrolUnit, status: str, *, channel: str, note: str = "") -> PatrolUnit:
+    """Set a unit's state by hand (the officer's phone or the dispatcher): e.g. ``menangani``, ``kembali``,
+    ``tidak_tersedia``, ``darurat``. While the unit has an active assignment it cannot be made free
+    (tersedia/kembali/tidak tersedia): finish or cancel the assignment instead. Unchanged: nothing written.
+    """
+    if status not in UnitStatus.values:
+        raise ValidationFailed.field("status", f"Status unit '{status}' tidak dikenal (pilih: "
+                                               + ", ".join(UnitStatus.values) + ").")
+    note = (note or "").strip()
+    if len(note) > 300:
+        raise ValidationFailed.field("note", "Catatan terlalu panjang (paling banyak 300 karakter).")
+    if actor is not None and not _may_act_on_unit(actor, unit):
+        _visible_or_404(actor, unit=unit)
+        raise PermissionDenied("Anda tidak berwenang mengubah status unit ini.")
+    with transaction.atomic():
+        unit = PatrolUnit.objects.select_for_update(of=("self",)).select_related("fungsi").get(pk=unit.pk)
+        if unit.status == status:
+            return unit
+        active = Assignment.objects.filter(unit=unit, status__in=Assignment.ACTIVE).select_related("incident").first()
+        if active is not None and status in FREE_STATES:
+            raise Conflict(
+                f"Unit {unit.callsign} masih bertugas pada {active.incident.number}: selesaikan atau batalkan "
+                "penugasannya dulu.", [{"field": "status", "message": "unit masih memiliki penugasan aktif"}],
+            )
+        old = unit.status
+        _set_unit_state(unit, status, timezone.now())
+        audit.record(actor, "unit.status", unit, channel=channel, polres_id=unit.polres_id,
+                     changes={"status": [old, status], **({"catatan": note} if note else {})})
+        _emit_unit("unit.status", unit, previous=old, note=note)
+    return unit
+
+
+def assignment_payload(a: Assignment) -> dict[str, Any]:
+    return {
+        "id": a.pk, "incident_id": a.incident_id, "incident_number": a.incident.number, "unit_id": a.unit_id,
+        "callsign": a.unit.callsign, "status": a.status, "assigned_at": _iso(a.assigned_at),
+        "accepted_at": _iso(a.accepted_at), "enroute_at": _iso(a.enroute_at), "arrived_at": _iso(a.arrived_at),
+        "completed_at": _iso(a.completed_at), "cancelled_at": _iso(a.cancelled_at), "eta_seconds": a.eta_seconds,
+        "recommended_rank": a.recommended_rank, "pulled_from_id": a.pulled_from_id,
+    }
+
+
+def _emit_assignment(kind: str, a: Assignment) -> None:
+    inc = a.incident
+    events.emit(kind, assignment_payload(a), polres_id=inc.polres_id, polsek_id=inc.polsek_id,
+                kelurahan_kode=inc.kelurahan_id or "")
+
+
+def _incident_after_leave(actor: Any, incident: Incident, now: datetime) -> bool:
+    """A unit left the incident: with no unit on it and none arrived, it waits for dispatch again."""
+    if incident.status != Incident.Status.DITUGASKAN:
+        return False
+    if Assignment.objects.filter(incident=incident, status__in=Assignment.ACTIVE).exists():
+        return False
+    incident.status = Incident.Status.DIVERIFIKASI if incident.verified_at else Incident.Status.BARU
+    incident.save(update_fields=["status", "updated_at"])
+    log_incident(incident, "menunggu_unit", "Tidak ada unit lagi yang bertugas: menunggu penugasan ulang", actor)
+    return True
+
+
+def end_assignment(actor: Any, a: Assignment, status: str, *, channel: str, note: str = "",
+                   now: datetime | None = None) -> Assignment:
+    """Complete (``selesai``) or cancel (``dibatalkan``) one active assignment inside the caller's
+    transaction, with the caller's locks held: unit freed, audit entry, live events. The incident's own
+    status is left to the caller."""
+    now = now or timezone.now()
+    old = a.status
+    a.status = status
+    setattr(a, STAMP[status], now)
+    a.save(update_fields=["status", STAMP[status]])
+    unit = a.unit
+    unit_changed = unit.status not in UNAVAILABLE_STATES and _set_unit_state(unit, UNIT_STATE_FOR[status], now)
+    audit.record(actor, "penugasan.status", a, channel=channel, polres_id=unit.polres_id,
+                 changes={"status": [old, status], **({"catatan": note} if note else {})})
+    _emit_assignment("penugasan.status", a)
+    if unit_changed:
+        _emit_unit("unit.status", unit)
+    return a
+
+
+def dispatch_unit(
+    actor: Any,
+    incident: Incident,
+    unit: PatrolUnit,
+    *,
+    channel: str,
+    override_reason: str = "",
+    recommended_rank: int | None = None,
+    eta_seconds: int | None = None,
+    pull: bool = False,
+) -> Assignment:
+    """Send ``unit`` to ``incident``.
+
+    - ``actor`` must hold ``dispatch_incident`` and see both (404 otherwise); ``None`` is the system.
+    - A unit other than the first suggestion of the current recommendation needs ``override_reason``
+      (unless the caller says it was the first, ``recommended_rank=1``).
+    - A unit that is busy: ``Conflict`` — or with ``pull=True``, its less urgent task is cancelled and the new
+      assignment records ``pulled_from``. Two dispatchers sending the same unit at once: one wins, the other
+      gets ``Conflict`` (the unit's row is locked; the database allows one active assignment per unit).
+    - The unit becomes ``ditugaskan``; the incident ``ditugaskan`` (``dispatched_at`` set once).
+    """
+    from .recommend import rank_of
+
+    if actor is not None and not can(actor, "dispatch_incident"):
+        _visible_or_404(actor, incident, unit)
+        raise PermissionDenied("Peran Anda tidak dapat menugaskan unit.")
+    _visible_or_404(actor, incident, unit)
+    override_reason = (override_reason or "").strip() if isinstance(override_reason, str) else ""
+    if len(override_reason) > 300:
+        raise ValidationFailed.field("override_reason", "Alasan terlalu panjang (paling banyak 300 karakter).")
+    if recommended_rank is not None and (isinstance(recommended_rank, bool) or not 1 <= recommended_rank <= 1000):
+        raise ValidationFailed.field("recommended_rank", "Peringkat saran harus bilangan 1–1000.")
+    if unit.polres_id != incident.polres_id:
+        raise ValidationFailed.field("unit_id", f"Unit {unit.callsign} bukan unit {incident.polres}.")
+    if not incident.is_open:
+        raise Conflict(f"Kejadian {incident.number} sudah ditutup ({incident.get_status_display()}): buka kembali "
+                       "dulu untuk menugaskan unit.")
+    visible = PatrolUnit.objects.restrict(actor, "view") if actor is not None else None
+    rank_now, eta_now, n_ranked = rank_of(incident, unit, units=visible)
+    if n_ranked and rank_now != 1 and recommended_rank != 1 and not override_reason:
+        msg = ("Unit ini bukan saran pertama" + (f" (peringkat {rank_now})" if rank_now else " (tidak disarankan)")
+               + ": isi alasan memilih unit lain.")
+        raise ValidationFailed.field("override_reason", msg)
+
+    now = timezone.now()
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if not incident.is_open:
+            raise Conflict(f"Kejadian {incident.number} sudah ditutup.")
+        unit = PatrolUnit.objects.select_for_update(of=("self",)).select_related("fungsi").get(pk=unit.pk)
+        if not unit.aktif:
+            raise Conflict(f"Unit {unit.callsign} tidak aktif.", [{"field": "unit_id", "message": "unit tidak aktif"}])
+        active = Assignment.objects.filter(unit=unit, status__in=Assignment.ACTIVE).select_related(
+            "incident", "unit").first()
+        pulled = None
+        if active is not None:
+            busy = f"Unit {unit.callsign} sedang bertugas pada {active.incident.number} " \
+                   f"(P{active.incident.priority}, {active.get_status_display()})"
+            if active.incident_id == incident.pk:
+                raise Conflict(f"Unit {unit.callsign} sudah ditugaskan ke kejadian ini.",
+                               [{"field": "unit_id", "message": "unit sudah ditugaskan ke kejadian ini"}])
+            if not pull:
+                raise Conflict(busy + ": pilih unit lain" + (
+                    ", atau tarik unit ini (pull) dari tugas yang kurang mendesak."
+                    if active.incident.priority > incident.priority else "."),
+                    [{"field": "unit_id", "message": "unit sedang bertugas"}])
+            if active.incident.priority <= incident.priority:
+                raise Conflict(busy + ": tugas itu tidak kurang mendesak, unit tidak dapat ditarik.",
+                               [{"field": "pull", "message": "tugas unit sama atau lebih mendesak"}])
+            pulled = active
+        elif unit.status in UNAVAILABLE_STATES:
+            raise Conflict(f"Unit {unit.callsign} berstatus {unit.get_status_display()}: tidak dapat ditugaskan.",
+                           [{"field": "unit_id", "message": "unit tidak tersedia"}])
+        if pulled is not None:
+            old_incident = Incident.objects.select_for_update().get(pk=pulled.incident_id)
+            pulled.incident, pulled.unit = old_incident, unit
+            end_assignment(actor, pulled, Assignment.Status.DIBATALKAN, channel=channel, now=now,
+                           note=f"ditarik untuk {incident.number} (P{incident.priority})")
+            log_incident(old_incident, "unit_ditarik", f"Unit {unit.callsign} ditarik untuk {incident.number} "
+                         f"(P{incident.priority})", actor, unit=unit.pk)
+            if _incident_after_leave(actor, old_incident, now):
+                emit_incident("kejadian.diperbarui", old_incident)
+        try:
+            with transaction.atomic():
+                a = Assignment.objects.create(
+                    incident=incident, unit=unit, status=Assignment.Status.DITUGASKAN, assigned_at=now,
+                    assigned_by=actor if getattr(actor, "is_authenticated", False) else None,
+                    recommended_rank=recommended_rank if recommended_rank is not None else rank_now,
+                    eta_seconds=eta_seconds if isinstance(eta_seconds, int) and eta_seconds >= 0 else eta_now,
+                    override_reason=override_reason, pulled_from=pulled,
+                )
+        except IntegrityError as exc:
+            raise Conflict(f"Unit {unit.callsign} baru saja ditugaskan oleh petugas lain: pilih unit lain.",
+                           [{"field": "unit_id", "message": "unit sudah memiliki penugasan aktif"}]) from exc
+        a.incident, a.unit = incident, unit
+        _set_unit_state(unit, UnitStatus.DITUGASKAN, now)
+        before = incident.status
+        if incident.status in (Incident.Status.BARU, Incident.Status.DIVERIFIKASI):
+            incident.status = Incident.Status.DITUGASKAN
+        if incident.dispatched_at is None:
+            incident.dispatched_at = now
+        incident.save(update_fields=["status", "dispatched_at", "updated_at"])
+        text = f"Unit {unit.callsign} ditugaskan"
+        if override_reason:
+            text += f" (bukan saran pertama: {override_reason})"
+        if pulled is not None:
+            text += f", ditarik dari {pulled.incident.number}"
+        log_incident(incident, "ditugaskan", text, actor, unit=unit.pk, assignment=a.pk, rank=a.recommended_rank)
+        audit.record(actor, "penugasan.dibuat", a, channel=channel, polres_id=incident.polres_id, changes={
+            "kejadian": incident.pk, "unit": unit.pk, "peringkat_saran": a.recommended_rank,
+            "peringkat_saat_ini": rank_now, "eta_detik": a.eta_seconds, "alasan_lain": override_reason,
+            "ditarik_dari": pulled.pk if pulled else None, "status_kejadian": [before, incident.status],
+        })
+        _emit_assignment("penugasan.baru", a)
+        _emit_unit("unit.status", unit, incident_id=incident.pk)
+        emit_incident("kejadian.diperbarui", incident)
+    return a
+
+
+def advance_assignment(actor: Any, assignment: Assignment, status: str, *, channel: str) -> Assignment:
+    """The next step of an assignment: ``diterima``, ``menuju``, ``tiba``, ``selesai`` (after arrival) or
+    ``dibatalkan``; forward only (a step may be skipped), the same step again changes nothing.
+
+    By a dispatcher who sees the incident or by the unit's own crew (``may_report``). The unit's state
+    follows (menuju → Menuju TKP, tiba → Tiba di TKP, selesai/dibatalkan → tersedia), and the incident's:
+    ``ditangani`` on the first arrival (``arrived_at`` set once); back to waiting when its last unit is
+    cancelled before anyone arrived.
+    """
+    if status not in Assignment.Status.values:
+        raise ValidationFailed.field("status", f"Status penugasan '{status}' tidak dikenal (pilih: "
+                                               + ", ".join(Assignment.Status.values[1:]) + ").")
+    a = Assignment.objects.select_related("incident", "unit").get(pk=assignment.pk)
+    if actor is not None and not (may_dispatch(actor, a.incident) or may_report(actor, a.unit)):
+        if not (Incident.objects.restrict(actor, "view").filter(pk=a.incident_id).exists()
+                or PatrolUnit.objects.restrict(actor, "view").filter(pk=a.unit_id).exists()):
+            raise NotFound("Penugasan tidak ditemukan.")
+        raise PermissionDenied("Anda tidak berwenang mengubah status penugasan ini.")
+    now = timezone.now()
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=a.incident_id)
+        unit = PatrolUnit.objects.select_for_update(of=("self",)).select_related("fungsi").get(pk=a.unit_id)
+        a = Assignment.objects.select_for_update().get(pk=a.pk)
+        a.incident, a.unit = incident, unit
+        if a.status == status:
+            return a
+        if a.status not in Assignment.ACTIVE:
+            raise Conflict(f"Penugasan sudah {a.get_status_display().lower()}: statusnya tidak dapat diubah lagi.",
+                           [{"field": "status", "message": "penugasan sudah berakhir"}])
+        if status == Assignment.Status.DITUGASKAN or (
+            status != Assignment.Status.DIBATALKAN and CHAIN.index(status) < CHAIN.index(a.status)
+        ):
+            raise Conflict(f"Status penugasan tidak dapat mundur dari '{a.get_status_display()}' ke "
+                           f"'{Assignment.Status(status).label}'.", [{"field": "status", "message": "tidak bisa mundur"}])
+        if status == Assignment.Status.SELESAI and a.arrived_at is None:
+            raise Conflict("Unit belum tiba di TKP: laporkan 'tiba' dulu, atau batalkan penugasan.",
+                           [{"field": "status", "message": "unit belum tiba"}])
+        if status in (Assignment.Status.SELESAI, Assignment.Status.DIBATALKAN):
+            end_assignment(actor, a, status, channel=channel, now=now)
+            log_incident(incident, f"penugasan_{status}", f"Unit {unit.callsign}: {Assignment.Status(status).label}",
+                         actor, unit=unit.pk, assignment=a.pk)
+            if status == Assignment.Status.DIBATALKAN and _incident_after_leave(actor, incident, now):
+                emit_incident("kejadian.diperbarui", incident)
+            return a
+        old = a.status
+        a.status = status
+        setattr(a, STAMP[status], now)
+        a.save(update_fields=["status", STAMP[status]])
+        unit_changed = unit.status not in UNAVAILABLE_STATES and _set_unit_state(unit, UNIT_STATE_FOR[status], now)
+        incident_changed = False
+        if status == Assignment.Status.TIBA:
+            if incident.status in (Incident.Status.BARU, Incident.Status.DIVERIFIKASI, Incident.Status.DITUGASKAN):
+                incident.status = Incident.Status.DITANGANI
+                incident_changed = True
+            if incident.arrived_at is None:
+                incident.arrived_at = now
+                incident_changed = True
+        elif incident.status in (Incident.Status.BARU, Incident.Status.DIVERIFIKASI):
+            incident.status = Incident.Status.DITUGASKAN
+            incident_changed = True
+        if incident_changed:
+            incident.save(update_fields=["status", "arrived_at", "updated_at"])
+        log_incident(incident, f"penugasan_{status}", f"Unit {unit.callsign}: {Assignment.Status(status).label}",
+                     actor, unit=unit.pk, assignment=a.pk)
+        audit.record(actor, "penugasan.status", a, channel=channel, polres_id=incident.polres_id,
+                     changes={"status": [old, status]})
+        _emit_assignment("penugasan.status", a)
+        if unit_changed:
+            _emit_unit("unit.status", unit, incident_id=incident.pk)
+        if incident_changed:
+            emit_incident("kejadian.diperbarui", incident)
+    return a

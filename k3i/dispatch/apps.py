@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DispatchConfig(AppConfig):
     name = "k3i.dispatch"
     label = "dispatch"
-    verbose_name = "Unit & pengiriman"
+    verbose_name = _("Unit & pengiriman")

@@ -8,6 +8,19 @@ from django.db.models import Q
 from k3i.core.access import RestrictedManager, Scope
 
 
+class UnitStatus(models.TextChoices):
+    """Fixed meanings of a unit's state; the labels shown can be configured (``K3I_UNIT_STATUS_LABELS``)."""
+
+    TERSEDIA = "tersedia", "Tersedia"
+    DITUGASKAN = "ditugaskan", "Ditugaskan"
+    MENUJU = "menuju", "Menuju TKP"
+    TIBA = "tiba", "Tiba di TKP"
+    MENANGANI = "menangani", "Menangani"
+    KEMBALI = "kembali", "Kembali"
+    TIDAK_TERSEDIA = "tidak_tersedia", "Tidak tersedia"
+    DARURAT = "darurat", "Darurat"
+
+
 class PatrolUnit(models.Model):
     class Tipe(models.TextChoices):
         R2 = "R2", "R2 (sepeda motor)"
@@ -26,6 +39,12 @@ class PatrolUnit(models.Model):
     home_lat = models.FloatField("lintang pangkalan", null=True, blank=True)
     home_lon = models.FloatField("bujur pangkalan", null=True, blank=True)
     aktif = models.BooleanField(default=True)
+    # Live state (call & command centre): the fixed meaning of the status, and the last known position.
+    status = models.CharField(max_length=16, choices=UnitStatus.choices, default=UnitStatus.TERSEDIA, db_index=True)
+    status_at = models.DateTimeField("status sejak", null=True, blank=True)
+    last_lat = models.FloatField(null=True, blank=True)
+    last_lon = models.FloatField(null=True, blank=True)
+    last_position_at = models.DateTimeField("posisi terakhir (waktu perangkat)", null=True, blank=True)
 
     objects = RestrictedManager()
     perm_name = "patrolunit"
@@ -46,3 +65,73 @@ class PatrolUnit(models.Model):
         if scope.fungsi_ids is not None:
             q &= Q(fungsi_id__in=scope.fungsi_ids)
         return q
+
+
+class UnitPosition(models.Model):
+    """A reported position of a unit (AVL), with the device's own time."""
+
+    unit = models.ForeignKey(PatrolUnit, on_delete=models.CASCADE, related_name="positions")
+    lat = models.FloatField()
+    lon = models.FloatField()
+    device_time = models.DateTimeField("waktu perangkat")
+    received_at = models.DateTimeField("diterima")
+    speed_kmh = models.FloatField(null=True, blank=True)
+    heading = models.FloatField(null=True, blank=True)
+    accuracy_m = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "posisi unit"
+        verbose_name_plural = "posisi unit"
+        indexes = [models.Index(fields=["unit", "-device_time"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} @ {self.device_time:%H:%M:%S}"
+
+
+class Assignment(models.Model):
+    """A unit sent to an incident, with the timestamp chain of every step (TicketsCAD style)."""
+
+    class Status(models.TextChoices):
+        DITUGASKAN = "ditugaskan", "Ditugaskan"
+        DITERIMA = "diterima", "Diterima"
+        MENUJU = "menuju", "Menuju TKP"
+        TIBA = "tiba", "Tiba di TKP"
+        SELESAI = "selesai", "Selesai"
+        DIBATALKAN = "dibatalkan", "Dibatalkan"
+
+    ACTIVE = (Status.DITUGASKAN, Status.DITERIMA, Status.MENUJU, Status.TIBA)
+
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.PROTECT, related_name="assignments")
+    unit = models.ForeignKey(PatrolUnit, on_delete=models.PROTECT, related_name="assignments")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DITUGASKAN)
+    assigned_at = models.DateTimeField("ditugaskan")
+    accepted_at = models.DateTimeField("diterima", null=True, blank=True)
+    enroute_at = models.DateTimeField("menuju", null=True, blank=True)
+    arrived_at = models.DateTimeField("tiba", null=True, blank=True)
+    completed_at = models.DateTimeField("selesai", null=True, blank=True)
+    cancelled_at = models.DateTimeField("dibatalkan", null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The recommendation this choice came from (rank 1 = first suggestion) and why another unit was chosen.
+    recommended_rank = models.PositiveSmallIntegerField(null=True, blank=True)
+    eta_seconds = models.PositiveIntegerField(null=True, blank=True)
+    override_reason = models.CharField("alasan memilih unit lain", max_length=300, blank=True)
+    pulled_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Tugas prioritas rendah yang ditinggalkan untuk tugas ini.",
+    )
+
+    class Meta:
+        verbose_name = "penugasan"
+        verbose_name_plural = "penugasan"
+        ordering = ["-assigned_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit"], condition=Q(status__in=["ditugaskan", "diterima", "menuju", "tiba"]),
+                name="one_active_assignment_per_unit",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} → {self.incident_id} ({self.status})"

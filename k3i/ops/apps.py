@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OpsConfig(AppConfig):
     name = "k3i.ops"
     label = "ops"
-    verbose_name = "Ruang operasi"
+    verbose_name = _("Ruang operasi")

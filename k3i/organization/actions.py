@@ -289,6 +289,13 @@ def _kelurahan_in_polsek(name: str, kel: Region, polsek: Polsek) -> Errors:
     return []
 
 
+def _name_taken_in_polsek(model: type[Pospol] | type[Polsubsektor], v: dict[str, Any], instance: Any) -> Errors:
+    """A Pospol or Polsubsektor name is unique within its Polsek."""
+    if _others(model.objects.filter(polsek=v["polsek"], nama=v["nama"]), instance).exists():
+        return [{"field": "nama", "message": f"{v['nama']} sudah ada di {v['polsek'].nama}."}]
+    return []
+
+
 # --- Polres ---------------------------------------------------------------------------------------
 
 
@@ -379,10 +386,7 @@ def _validate_pospol(v: dict[str, Any], instance: Any) -> Errors:
     if errors:
         return errors
     errors += _kelurahan_in_polsek("kelurahan", v["kelurahan"], v["polsek"])
-    dup = _others(Pospol.objects.filter(polsek=v["polsek"], nama=v["nama"]), instance)
-    if dup.exists():
-        errors.append({"field": "nama", "message": f"{v['nama']} sudah ada di {v['polsek'].nama}."})
-    return errors
+    return errors + _name_taken_in_polsek(Pospol, v, instance)
 
 
 POSPOL = Spec(
@@ -419,10 +423,7 @@ def _validate_polsubsektor(v: dict[str, Any], instance: Any) -> Errors:
         return errors
     for kel in v["kelurahan"]:
         errors += _kelurahan_in_polsek("kelurahan", kel, v["polsek"])
-    dup = _others(Polsubsektor.objects.filter(polsek=v["polsek"], nama=v["nama"]), instance)
-    if dup.exists():
-        errors.append({"field": "nama", "message": f"{v['nama']} sudah ada di {v['polsek'].nama}."})
-    return errors
+    return errors + _name_taken_in_polsek(Polsubsektor, v, instance)
 
 
 POLSUBSEKTOR = Spec(

@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from k3i.core.admin import AuditedAdmin
+from k3i.core.admin import AuditedAdmin, ReadOnlyAdminMixin
 
 from .models import BhabinCoverage, Fungsi, Personel, Polres, Polsek, Polsubsektor, Pospol, Region
 
@@ -63,21 +63,14 @@ class PolresAdmin(AuditedAdmin):
     autocomplete_fields = ("wilayah",)
 
 
-class PospolInline(admin.TabularInline):
+class PospolInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Listed on the Polsek's page; added and changed on the Pospol's own page, where the write is audited."""
+
     model = Pospol
     extra = 0
     fields = ("nama", "kelurahan", "lat", "lon")
     autocomplete_fields = ("kelurahan",)
     show_change_link = True
-
-    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
-        return False  # add Pospol on its own page so that the write is audited
-
-    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Polsek)

@@ -273,6 +273,29 @@ def fungsi_by_kode(kode: str | None, field: str = "fungsi") -> Fungsi | None:
     return f
 
 
+def placement_out(obj: Personel | PatrolUnit) -> dict[str, Any]:
+    """Where a member or a patrol unit belongs: its Polsek (none: Mapolres) and its function."""
+    return {
+        "polsek_id": obj.polsek_id, "polsek_nama": obj.polsek.nama if obj.polsek else None,
+        "fungsi_kode": obj.fungsi.kode if obj.fungsi else None,
+        "fungsi_singkatan": obj.fungsi.singkatan if obj.fungsi else None,
+    }
+
+
+def filter_placement(qs: QuerySet[Any], filters: Any) -> QuerySet[Any]:
+    """The filters personnel and patrol units share: ``polsek`` (ID), ``mapolres``, ``fungsi`` (code), ``aktif``."""
+    if filters.polsek is not None:
+        qs = qs.filter(polsek_id=filters.polsek)
+    if filters.mapolres is not None:
+        qs = qs.filter(polsek__isnull=filters.mapolres)
+    fungsi = fungsi_by_kode(filters.fungsi)
+    if fungsi is not None:
+        qs = qs.filter(fungsi=fungsi)
+    if filters.aktif is not None:
+        qs = qs.filter(aktif=filters.aktif)
+    return qs
+
+
 # --- Personel -------------------------------------------------------------------------------------
 
 
@@ -294,9 +317,7 @@ class PersonelOut(Schema):
 def personel_out(p: Personel) -> dict[str, Any]:
     return {
         "id": p.pk, "nrp": p.nrp, "nama": p.nama, "pangkat": p.pangkat, "pangkat_label": p.get_pangkat_display(),
-        "jabatan": p.jabatan, "polsek_id": p.polsek_id, "polsek_nama": p.polsek.nama if p.polsek else None,
-        "fungsi_kode": p.fungsi.kode if p.fungsi else None,
-        "fungsi_singkatan": p.fungsi.singkatan if p.fungsi else None, "telepon": p.telepon, "aktif": p.aktif,
+        "jabatan": p.jabatan, **placement_out(p), "telepon": p.telepon, "aktif": p.aktif,
     }
 
 
@@ -326,18 +347,9 @@ def list_personel(request: HttpRequest, filters: Query[PersonelFilter]) -> dict[
     user = user_of(request)
     if not can(user, "view_personel"):
         raise PermissionDenied("Peran Anda tidak berwenang melihat data personel.")
-    qs = Personel.objects.restrict(user, "view").select_related("polsek", "fungsi")
-    if filters.polsek is not None:
-        qs = qs.filter(polsek_id=filters.polsek)
-    if filters.mapolres is not None:
-        qs = qs.filter(polsek__isnull=filters.mapolres)
-    fungsi = fungsi_by_kode(filters.fungsi)
-    if fungsi is not None:
-        qs = qs.filter(fungsi=fungsi)
+    qs = filter_placement(Personel.objects.restrict(user, "view").select_related("polsek", "fungsi"), filters)
     if filters.pangkat is not None:
         qs = qs.filter(pangkat=filters.pangkat)
-    if filters.aktif is not None:
-        qs = qs.filter(aktif=filters.aktif)
     if filters.q:
         q = filters.q.strip()
         qs = qs.filter(Q(nama__icontains=q) | Q(nrp__startswith=q) | Q(jabatan__icontains=q))

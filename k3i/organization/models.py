@@ -7,11 +7,12 @@ from typing import Any
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from k3i.core.access import RestrictedManager, Scope
 
 KODE_WILAYAH = RegexValidator(
-    r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$", "Kode wilayah harus berbentuk PP.KK.CC.DDDD (Kemendagri)."
+    r"^\d{2}(\.\d{2}(\.\d{2}(\.\d{4})?)?)?$", _("Kode wilayah harus berbentuk PP.KK.CC.DDDD (Kemendagri).")
 )
 
 
@@ -24,29 +25,29 @@ class Region(models.Model):
         KECAMATAN = 3, "Kecamatan"
         KELURAHAN = 4, "Kelurahan/Desa"
 
-    kode = models.CharField("kode wilayah", max_length=13, primary_key=True, validators=[KODE_WILAYAH])
+    kode = models.CharField(_("kode wilayah"), max_length=13, primary_key=True, validators=[KODE_WILAYAH])
     nama = models.CharField(max_length=120)
     level = models.PositiveSmallIntegerField(choices=Level.choices, db_index=True)
-    tipe = models.CharField("jenis", max_length=20, blank=True)  # kota, kabupaten, kelurahan, desa …
+    tipe = models.CharField(_("jenis"), max_length=20, blank=True)  # kota, kabupaten, kelurahan, desa …
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="induk"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("induk")
     )
     # GeoJSON geometry (Polygon/MultiPolygon, WGS84 lon/lat); empty when no boundary is known.
-    geometry = models.JSONField("batas (GeoJSON)", null=True, blank=True)
+    geometry = models.JSONField(_("batas (GeoJSON)"), null=True, blank=True)
     schematic = models.BooleanField(
-        "batas skematis", default=False, help_text="Batas dibangun dari titik wakil (demo), bukan batas resmi."
+        _("batas skematis"), default=False, help_text=_("Batas dibangun dari titik wakil (demo), bukan batas resmi.")
     )
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
-    luas_km2 = models.FloatField("luas (km²)", null=True, blank=True)
+    luas_km2 = models.FloatField(_("luas (km²)"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = RestrictedManager()
     perm_name = "region"
 
     class Meta:
-        verbose_name = "wilayah"
-        verbose_name_plural = "wilayah"
+        verbose_name = _("wilayah")
+        verbose_name_plural = _("wilayah")
         ordering = ["kode"]
 
     def __str__(self) -> str:
@@ -66,8 +67,8 @@ class Fungsi(models.Model):
     """A function of the Polres (Sat / Bag / Si), fungsi utama or pendukung."""
 
     class Jenis(models.TextChoices):
-        UTAMA = "utama", "Fungsi utama"
-        PENDUKUNG = "pendukung", "Fungsi pendukung"
+        UTAMA = "utama", _("Fungsi utama")
+        PENDUKUNG = "pendukung", _("Fungsi pendukung")
 
     kode = models.CharField(max_length=40, unique=True)  # e.g. "SAT_RESKRIM"
     nama = models.CharField(max_length=120)  # "Satuan Reserse Kriminal"
@@ -79,8 +80,8 @@ class Fungsi(models.Model):
     perm_name = "fungsi"
 
     class Meta:
-        verbose_name = "fungsi"
-        verbose_name_plural = "fungsi"
+        verbose_name = _("fungsi")
+        verbose_name_plural = _("fungsi")
         ordering = ["jenis", "singkatan"]
 
     def __str__(self) -> str:
@@ -103,7 +104,7 @@ class Polres(models.Model):
     tipe = models.CharField(max_length=12, choices=Tipe.choices)
     polda = models.CharField(max_length=120, blank=True)
     wilayah = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="+", verbose_name="kota/kabupaten",
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("kota/kabupaten"),
         limit_choices_to={"level": Region.Level.KOTA_KAB},
     )
     alamat = models.CharField(max_length=200, blank=True)
@@ -121,17 +122,17 @@ class Polres(models.Model):
 
 class Polsek(models.Model):
     class Tipe(models.TextChoices):
-        A = "A", "Tipe A (urban)"
-        B = "B", "Tipe B (rural)"
-        C = "C", "Tipe C (pra-rural)"
-        D = "D", "Tipe D (perairan/terpencil)"
+        A = "A", _("Tipe A (urban)")
+        B = "B", _("Tipe B (rural)")
+        C = "C", _("Tipe C (pra-rural)")
+        D = "D", _("Tipe D (perairan/terpencil)")
 
     polres = models.ForeignKey(Polres, on_delete=models.PROTECT)
     nama = models.CharField(max_length=120)
     tipe = models.CharField(max_length=1, choices=Tipe.choices, default=Tipe.A)
-    berwenang_penyidikan = models.BooleanField("berwenang penyidikan", default=True)
+    berwenang_penyidikan = models.BooleanField(_("berwenang penyidikan"), default=True)
     kecamatan = models.OneToOneField(
-        Region, on_delete=models.PROTECT, related_name="polsek", verbose_name="kecamatan (wilayah hukum)",
+        Region, on_delete=models.PROTECT, related_name="polsek", verbose_name=_("kecamatan (wilayah hukum)"),
         limit_choices_to={"level": Region.Level.KECAMATAN},
     )
     alamat = models.CharField(max_length=200, blank=True)
@@ -235,13 +236,13 @@ PANGKAT_ORDER = {p.value: i for i, p in enumerate(Pangkat)}
 
 
 class Personel(models.Model):
-    nrp = models.CharField("NRP", max_length=8, unique=True, validators=[RegexValidator(r"^\d{8}$", "NRP harus 8 angka.")])
+    nrp = models.CharField("NRP", max_length=8, unique=True, validators=[RegexValidator(r"^\d{8}$", _("NRP harus 8 angka."))])
     nama = models.CharField(max_length=120)
     pangkat = models.CharField(max_length=10, choices=Pangkat.choices)
     jabatan = models.CharField(max_length=120)
     polres = models.ForeignKey(Polres, on_delete=models.PROTECT)
     polsek = models.ForeignKey(
-        Polsek, null=True, blank=True, on_delete=models.PROTECT, help_text="Kosong: bertugas di Mapolres."
+        Polsek, null=True, blank=True, on_delete=models.PROTECT, help_text=_("Kosong: bertugas di Mapolres.")
     )
     fungsi = models.ForeignKey(Fungsi, null=True, blank=True, on_delete=models.PROTECT)
     telepon = models.CharField(max_length=20, blank=True)
@@ -251,8 +252,8 @@ class Personel(models.Model):
     perm_name = "personel"
 
     class Meta:
-        verbose_name = "personel"
-        verbose_name_plural = "personel"
+        verbose_name = _("personel")
+        verbose_name_plural = _("personel")
         ordering = ["nama"]
 
     def __str__(self) -> str:
@@ -282,8 +283,8 @@ class BhabinCoverage(models.Model):
     perm_name = "coverage"
 
     class Meta:
-        verbose_name = "wilayah binaan Bhabinkamtibmas"
-        verbose_name_plural = "wilayah binaan Bhabinkamtibmas"
+        verbose_name = _("wilayah binaan Bhabinkamtibmas")
+        verbose_name_plural = _("wilayah binaan Bhabinkamtibmas")
 
     def __str__(self) -> str:
         return f"{self.personel} → {self.kelurahan.nama}"

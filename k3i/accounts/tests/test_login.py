@@ -183,6 +183,17 @@ def test_lockout_after_failed_passwords(world):
         "login.gagal", "login.gagal", "login.gagal", "login.dikunci", "login.ditolak"]
 
 
+@override_settings(LOGIN_MAX_FAILURES=1, LOGIN_LOCKOUT_MINUTES=15)
+def test_lockout_message_and_role_label_in_english(world, login):
+    c = Client()
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = post_password(c, "anggota_semarang_tengah", "salah").content.decode()
+    assert "logins for this username are closed for 15 minutes" in html and LOCKED_TEXT not in html
+    operator = login("operator")
+    operator.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert '<span class="role">K3i operator</span>' in operator.get("/").content.decode()
+
+
 @override_settings(LOGIN_MAX_FAILURES=3)
 def test_lockout_message_does_not_reveal_whether_the_username_exists(world):
     for name in ("anggota_semarang_tengah", "bukan_pengguna"):

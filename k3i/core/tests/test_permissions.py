@@ -42,6 +42,7 @@ from k3i.core import audit
 from k3i.core.roles import PERMISSIONS, POLRES_WIDE_ROLES, Role
 from k3i.dispatch.actions import update_patrol_unit
 from k3i.organization.models import Polsek, Region
+from k3i.testing import add_incidents
 
 from .neighbour import add_neighbour
 
@@ -173,9 +174,21 @@ def _audit_rule(t: UserTerritory, entry: Any) -> bool:
     return entry.polres_id is None or entry.polres_id == t.polres_id
 
 
+def _incident_rule(t: UserTerritory, incident: Any) -> bool:
+    # A Bhabinkamtibmas follows the incidents of their own kelurahan, not the whole Polsek's.
+    if incident.polres_id != t.polres_id:
+        return False
+    if t.polsek_ids is None:
+        return True
+    if t.role == Role.BHABIN:
+        return incident.kelurahan_id in (t.kelurahan or ())
+    return incident.polsek_id in t.polsek_ids
+
+
 SPECIAL_RULES: dict[str, Callable[[UserTerritory, Any], bool]] = {
     "organization.region": _region_rule,
     "core.auditentry": _audit_rule,
+    "incidents.incident": _incident_rule,
 }
 
 
@@ -184,6 +197,7 @@ SPECIAL_RULES: dict[str, Callable[[UserTerritory, Any], bool]] = {
 
 @pytest.fixture
 def everyone(world) -> dict[str, Any]:
+    add_incidents(world)
     n = add_neighbour(world)
     users: dict[str, Any] = dict(world.users)
     users["kapolres_salatiga"] = n["kapolres_salatiga"]

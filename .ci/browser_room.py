@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""Browser check of the operations room: a 110 call entered with the keyboard shows up on the live map.
+
+Debian's Chromium driven by Playwright against a running demo (``k3i demo``):
+
+1. log in as the operator; open the live map (``/ops/peta``) in one tab and wait for its live feed;
+2. in a second tab open the call-taker screen (``/ops/terima``) and enter a call with the keyboard only:
+   phone number, Tab, kelurahan, Tab, text (triage fills category and priority), Ctrl+Enter;
+3. check the report number and tracking code appear at once;
+4. check the new incident's marker appears on the live map in the first tab — without reloading it
+   (server-sent events) — within a few seconds;
+   and in the queue page open in a third tab;
+5. open the incident page (recommendations, reporter identity, one-click dispatch), the queues and, on a
+   phone, the live map, the call-taker screen and the patrol officer's view (accept the task).
+
+Screenshots go to --out. Exits non-zero on any failure.
+
+    .venv/bin/python .ci/browser_room.py --base-url http://127.0.0.1:8765 --out ci-artifacts
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page, sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from browser_check import CHROMIUM, CHROMIUM_ARGS, DESK, PHONE, CheckFailed, default_password, login  # noqa: E402
+
+CALL_TEXT = "tolong pak ada begal di jalan dekat pasar, pelakunya bawa celurit, korban luka"
+PHONE_NUMBER = "081234567890"
+
+
+def log(msg: str) -> None:
+    print(f"[browser-room] {msg}", flush=True)
+
+
+def watch(page: Page, base: str, errors: list[str], name: str) -> None:
+    page.on("pageerror", lambda e: errors.append(f"{name}: page error: {e}"))
+    page.on("console", lambda m: errors.append(f"{name}: console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on(
+        "request",
+        lambda r: errors.append(f"{name}: external request: {r.url}")
+        if not (r.url.startswith(base) or r.url.startswith("data:")) else None,
+    )
+
+
+def active_name(page: Page) -> str:
+    return str(page.evaluate("() => (document.activeElement && document.activeElement.name) || ''"))
+
+
+def open_live_map(page: Page, base: str, timeout_ms: int) -> None:
+    page.goto(base + "/ops/peta", wait_until="domcontentloaded")
+    try:
+        page.wait_for_selector("[data-k3i-map][data-live-ready='1']", state="attached", timeout=timeout_ms)
+        page.wait_for_selector("[data-live-status].is-on", timeout=timeout_ms)
+    except PlaywrightError as exc:
+        raise CheckFailed(f"the live map or its live feed did not start within {timeout_ms} ms") from exc
+
+
+def enter_call(page: Page, base: str, kelurahan: str, timeout_ms: int) -> tuple[int, str, float]:
+    """Enter one call with the keyboard; returns (incident id, report number, time of Ctrl+Enter)."""
+    page.goto(base + "/ops/terima", wait_until="domcontentloaded")
+    page.wait_for_selector("[data-intake-map] .leaflet-pane", state="attached", timeout=timeout_ms)
+    if active_name(page) != "reporter_phone":
+        raise CheckFailed(f"the call-taker screen does not start in the phone field (focus: {active_name(page)!r})")
+    page.keyboard.type(PHONE_NUMBER)
+    page.keyboard.press("Tab")
+    if active_name(page) != "lokasi":
+        raise CheckFailed(f"Tab after the phone number should reach the location search, not {active_name(page)!r}")
+    page.keyboard.type(kelurahan)
+    page.keyboard.press("Tab")
+    if active_name(page) != "text":
+        raise CheckFailed(f"Tab after the location should reach the report text, not {active_name(page)!r}")
+    page.keyboard.type(CALL_TEXT, delay=5)
+    try:  # triage fills category and priority while typing
+        page.wait_for_function(
+            "() => document.querySelector('[data-field=category]').value !== '' && "
+            "document.querySelector('[data-triage-hint]').textContent.trim() !== ''",
+            timeout=timeout_ms,
+        )
+    except PlaywrightError as exc:
+        raise CheckFailed("triage did not fill in the category while the text was typed") from exc
+    category = page.eval_on_selector("[data-field=category]", "e => e.value")
+    priority = page.eval_on_selector("[data-field=priority]", "e => e.value")
+    log(f"triage suggested {category} P{priority}: {page.inner_text('[data-triage-hint]')!r}")
+    page.keyboard.press("Tab")
+    if active_name(page) != "category":
+        raise CheckFailed(f"Tab after the text should reach the category, not {active_name(page)!r}")
+    page.screenshot(path=str(OUT / "room-terima-filled.png"), full_page=True)
+    started = time.monotonic()
+    with page.expect_navigation(wait_until="domcontentloaded", timeout=timeout_ms):
+        page.keyboard.press("Control+Enter")
+    if "baru=" not in page.url:
+        errors = page.locator(".errorlist, .alert-error").all_inner_texts()
+        raise CheckFailed(f"saving the call failed ({page.url}): {errors}")
+    number = page.inner_text("#saved-number").strip()
+    code = page.inner_text("#saved-code").strip()
+    if not re.match(r"^\S+-\d{8}-\d+$", number) or not re.match(r"^[A-Z0-9]{10}$", code):
+        raise CheckFailed(f"no report number / tracking code shown after saving: {number!r} {code!r}")
+    incident_id = int(page.get_attribute("[data-saved-incident]", "data-saved-incident") or 0)
+    if active_name(page) != "reporter_phone":
+        raise CheckFailed("after saving, the form should be ready for the next call (focus in the phone field)")
+    log(f"call saved: {number} (tracking code {code}), incident #{incident_id}")
+    page.screenshot(path=str(OUT / "room-terima-saved.png"), full_page=True)
+    return incident_id, number, started
+
+
+def check(args: argparse.Namespace) -> None:
+    base = args.base_url.rstrip("/")
+    timeout_ms = args.timeout * 1000
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS, headless=True)
+        try:
+            ctx = browser.new_context(viewport=DESK, locale="id-ID")
+            live = ctx.new_page()
+            watch(live, base, errors, "map")
+            login(live, base, args.username, args.password)
+            open_live_map(live, base, timeout_ms)
+            before = live.locator(".inc-marker").count()
+            units = live.locator(".unit-live").count()
+            log(f"live map ready: {before} incident markers, {units} units, feed connected")
+            live.screenshot(path=str(OUT / "room-peta-before.png"))
+
+            queues = ctx.new_page()
+            watch(queues, base, errors, "antrian")
+            queues.goto(base + "/ops/antrian", wait_until="domcontentloaded")
+            queues.wait_for_selector("[data-live-status].is-on", timeout=timeout_ms)
+
+            intake = ctx.new_page()
+            watch(intake, base, errors, "terima")
+            incident_id, number, started = enter_call(intake, base, args.kelurahan, timeout_ms)
+
+            # The first tab was not reloaded: the marker must arrive through the live feed.
+            selector = f".inc-marker [data-incident-id='{incident_id}']"
+            try:
+                live.wait_for_selector(selector, state="attached", timeout=args.live_timeout * 1000)
+            except PlaywrightError as exc:
+                raise CheckFailed(
+                    f"the new incident {number} did not appear on the open live map within {args.live_timeout} s"
+                ) from exc
+            log(f"marker of {number} on the live map {time.monotonic() - started:.2f} s after Ctrl+Enter (no reload)")
+            listed = live.locator(f"[data-incident-list] [data-incident-id='{incident_id}']").count()
+            if not listed:
+                raise CheckFailed("the new incident is on the map but not in the list beside it")
+            # The queues tab (not reloaded either) re-reads its queues when the event arrives (HTMX).
+            try:
+                queues.wait_for_selector(f".queue-item[data-incident-id='{incident_id}'] .countdown",
+                                         timeout=args.live_timeout * 1000)
+            except PlaywrightError as exc:
+                raise CheckFailed(f"the new incident {number} did not reach the open queue page") from exc
+            log(f"{number} in the open queue page {time.monotonic() - started:.2f} s after Ctrl+Enter (no reload)")
+            live.bring_to_front()
+            live.locator(selector).click()
+            live.wait_for_selector(".leaflet-popup-content", timeout=timeout_ms)
+            live.wait_for_timeout(400)  # the popup fades in
+            live.screenshot(path=str(OUT / "room-peta-after.png"))
+
+            # The incident page: recommendations with reasons, reporter identity on request.
+            page = intake
+            page.goto(f"{base}/ops/kejadian/{incident_id}/", wait_until="domcontentloaded")
+            if number not in page.content():
+                raise CheckFailed("the incident page does not show the report number")
+            recs = page.locator(".rec").count()
+            log(f"incident page: {recs} recommended units")
+            if recs == 0:
+                raise CheckFailed("the incident page recommends no unit for a new priority-1 incident in the demo")
+            reveal = page.locator("#pelapor button")
+            if reveal.count():
+                reveal.click()
+                page.wait_for_selector(".reporter-identity", timeout=timeout_ms)
+                if PHONE_NUMBER not in page.inner_text("#pelapor"):
+                    raise CheckFailed("the reporter's phone number was not revealed by 'Tampilkan identitas pelapor'")
+            page.screenshot(path=str(OUT / "room-kejadian.png"), full_page=True)
+            # One click dispatches the first recommendation; the live part follows.
+            page.locator(".rec").first.locator("button[type=submit]").click()
+            page.wait_for_load_state("domcontentloaded")
+            page.wait_for_selector(".assignment", timeout=timeout_ms)
+            callsign = page.locator(".assignment .mono").first.inner_text()
+            log(f"dispatched {callsign} with one click")
+            page.screenshot(path=str(OUT / "room-kejadian-dispatched.png"), full_page=True)
+
+            page.goto(base + "/ops/antrian", wait_until="domcontentloaded")
+            page.wait_for_selector(f".queue-item[data-incident-id='{incident_id}'] .countdown", timeout=timeout_ms)
+            page.screenshot(path=str(OUT / "room-antrian.png"), full_page=True)
+
+            # Phone: the live map, the call-taker screen and the officer's view must fit 375 px.
+            phone = browser.new_context(
+                viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="id-ID",
+                storage_state=ctx.storage_state(),
+            )
+            ppage = phone.new_page()
+            watch(ppage, base, errors, "phone")
+            for path, shot in (("/ops/peta", "room-peta-phone.png"), ("/ops/terima", "room-terima-phone.png"),
+                               ("/ops/antrian", "room-antrian-phone.png"), (f"/ops/kejadian/{incident_id}/",
+                                                                           "room-kejadian-phone.png")):
+                ppage.goto(base + path, wait_until="domcontentloaded")
+                if path == "/ops/peta":
+                    ppage.wait_for_selector("[data-live-ready='1']", state="attached", timeout=timeout_ms)
+                ppage.wait_for_timeout(300)
+                ppage.screenshot(path=str(OUT / shot), full_page=True)
+                width = ppage.evaluate("() => document.documentElement.scrollWidth")
+                if width > PHONE["width"] + 1:
+                    raise CheckFailed(f"phone: {path} scrolls sideways ({width}px wide at {PHONE['width']}px)")
+            # The patrol officer of the incident's Polsek, on their own phone.
+            officer = browser.new_context(
+                viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="id-ID"
+            )
+            opage = officer.new_page()
+            watch(opage, base, errors, "officer")
+            login(opage, base, args.officer, args.password)
+            opage.goto(base + "/tugas/", wait_until="domcontentloaded")
+            opage.screenshot(path=str(OUT / "room-tugas-phone.png"), full_page=True)
+            if callsign not in opage.content():
+                raise CheckFailed(f"the officer's view (/tugas/) of {args.officer} does not list {callsign}'s task")
+            opage.locator(".task .btn-huge").first.click()
+            opage.wait_for_load_state("domcontentloaded")
+            opage.wait_for_selector(".task .btn-huge", timeout=timeout_ms)
+            opage.screenshot(path=str(OUT / "room-tugas-phone-accepted.png"), full_page=True)
+            log("phone pages fit 375 px; officer's view lists the task and takes a step")
+        except CheckFailed as exc:
+            if errors:
+                raise CheckFailed(f"{exc}\n  errors in the browser:\n  " + "\n  ".join(errors)) from exc
+            raise
+        finally:
+            browser.close()
+    if errors:
+        raise CheckFailed("errors in the browser:\n  " + "\n  ".join(errors))
+
+
+OUT = Path("ci-artifacts")
+
+
+def main(argv: list[str] | None = None) -> int:
+    global OUT
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--base-url", default="http://127.0.0.1:8000")
+    p.add_argument("--username", default="operator")
+    p.add_argument("--password", default=None, help="default: $K3I_CHECK_PASSWORD or the demo password")
+    p.add_argument("--officer", default="anggota_semarang_tengah", help="patrol officer of the kelurahan's Polsek")
+    p.add_argument("--kelurahan", default="Miroto", help="kelurahan typed into the location search")
+    p.add_argument("--out", default="ci-artifacts", help="folder for the screenshots")
+    p.add_argument("--timeout", type=int, default=30, help="seconds to wait for a page")
+    p.add_argument("--live-timeout", type=int, default=5, help="seconds for the new incident to reach the live map")
+    p.add_argument("--chromium", default=CHROMIUM)
+    args = p.parse_args(argv)
+    if args.password is None:
+        args.password = default_password()
+    OUT = Path(args.out)
+    OUT.mkdir(parents=True, exist_ok=True)
+    try:
+        check(args)
+    except CheckFailed as exc:
+        log(f"FAILED: {exc}")
+        return 1
+    except PlaywrightError as exc:
+        log(f"FAILED (browser): {exc}")
+        return 1
+    log(f"OK: call entered by keyboard, on the live map through the live feed; screenshots in {OUT}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,433 @@
+"""Writes about incidents. Every intake channel ends in ``create_incident``; one transaction each, with the
+audit entry and the live event for the operations room.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from k3i.core import audit, events
+from k3i.core.access import can
+from k3i.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from k3i.organization import geo
+from k3i.organization.models import Polres, Polsek, Region
+
+from . import taxonomy
+from .models import Incident, IncidentLog
+
+MAX_TEXT = 5000
+MAX_NAME = 120
+TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read out over the phone
+# Problem-impact: this many linked reports make one problem for Bagops.
+BAGOPS_MANY_REPORTS = 3
+
+Errors = list[dict[str, str]]
+
+
+def _tracking_code() -> str:
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(10))
+
+
+def _clean_text(value: Any, field: str, *, max_len: int, required: bool) -> tuple[str, Errors]:
+    if value is None or value == "":
+        if required:
+            return "", [{"field": field, "message": "Wajib diisi."}]
+        return "", []
+    if not isinstance(value, str):
+        return "", [{"field": field, "message": "Harus berupa teks."}]
+    text = value.replace("\x00", "").strip()
+    if required and not text:
+        return "", [{"field": field, "message": "Wajib diisi (tidak boleh kosong)."}]
+    if len(text) > max_len:
+        return "", [{"field": field, "message": f"Terlalu panjang: {len(text)} karakter, paling banyak {max_len}."}]
+    return text, []
+
+
+def _clean_phone(value: Any) -> tuple[str, Errors]:
+    if value in (None, ""):
+        return "", []
+    if not isinstance(value, str):
+        return "", [{"field": "reporter_phone", "message": "Nomor telepon harus berupa teks."}]
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if value.strip().startswith("+"):
+        digits = "+" + digits
+    if not 6 <= len(digits.lstrip("+")) <= 15:
+        return "", [{"field": "reporter_phone", "message": "Nomor telepon tidak sah (6–15 angka)."}]
+    return digits, []
+
+
+def routing_for(category: str) -> dict[str, Any]:
+    t = taxonomy.incident_types()[category]
+    return {
+        "layanan": t.layanan,
+        "fungsi_utama": t.fungsi_utama,
+        "fungsi_utama_catatan": t.fungsi_utama_catatan,
+        "fungsi_pendukung": list(t.fungsi_pendukung),
+        "mitra_eksternal": list(t.mitra_eksternal),
+    }
+
+
+def bagops_reasons(incident: Incident) -> list[str]:
+    """Why an incident is a problem for Bagops (problem-impact approach), or [] when it is not."""
+    reasons: list[str] = []
+    r = incident.routing or {}
+    if r.get("fungsi_pendukung") and r.get("mitra_eksternal"):
+        reasons.append(
+            "lintas fungsi dan instansi: " + ", ".join([r.get("fungsi_utama", ""), *r["fungsi_pendukung"]])
+            + " bersama " + ", ".join(r["mitra_eksternal"])
+        )
+    if incident.pk:
+        linked = list(incident.linked_reports.values_list("polsek_id", flat=True))
+        if len(linked) + 1 >= BAGOPS_MANY_REPORTS:
+            reasons.append(f"banyak laporan: {len(linked) + 1} laporan untuk kejadian yang sama")
+        polsek_ids = {p for p in [incident.polsek_id, *linked] if p}
+        if len(polsek_ids) > 1:
+            reasons.append(f"lintas wilayah: laporan dari {len(polsek_ids)} Polsek")
+    return reasons
+
+
+def _log(incident: Incident, kind: str, message: str, actor: Any, **data: Any) -> None:
+    IncidentLog.objects.create(
+        incident=incident, created_at=timezone.now(), kind=kind, message=message[:500],
+        actor_username=actor.get_username() if getattr(actor, "is_authenticated", False) else "", data=data,
+    )
+
+
+def event_payload(incident: Incident) -> dict[str, Any]:
+    """What the operations room sees live (never the reporter's identity)."""
+    return {
+        "id": incident.pk, "number": incident.number, "status": incident.status, "category": incident.category,
+        "priority": incident.priority, "lat": incident.lat, "lon": incident.lon,
+        "polsek_id": incident.polsek_id, "kelurahan": incident.kelurahan_id, "channel": incident.channel,
+        "bagops": incident.bagops, "created_at": incident.created_at.isoformat(),
+        "simulated": incident.is_simulated,
+    }
+
+
+def emit_incident(kind: str, incident: Incident) -> None:
+    events.emit(
+        kind, event_payload(incident), polres_id=incident.polres_id, polsek_id=incident.polsek_id,
+        kelurahan_kode=incident.kelurahan_id or "",
+    )
+
+
+def create_incident(
+    actor: Any,
+    *,
+    polres: Polres,
+    channel: str,
+    text: Any,
+    lat: Any = None,
+    lon: Any = None,
+    kelurahan: Region | None = None,
+    alamat: Any = "",
+    location_confirmed: bool = True,
+    reporter_name: Any = "",
+    reporter_phone: Any = "",
+    category: Any = None,
+    priority: Any = None,
+    idempotency_key: Any = None,
+    is_simulated: bool = False,
+    audit_channel: str,
+) -> tuple[Incident, bool]:
+    """Take one report from any channel. Returns ``(incident, created)``; a retried submission with the same
+    idempotency key returns the first incident and ``created=False``.
+
+    ``actor`` is the logged-in user (110 desk, SPKT, officer) or ``None`` for the public and gateways.
+    """
+    if actor is not None and getattr(actor, "is_authenticated", False) and not can(actor, "create_incident"):
+        raise PermissionDenied("Peran Anda tidak dapat membuat laporan kejadian.")
+    if channel not in Incident.Channel.values:
+        raise ValidationFailed.field("channel", f"Kanal '{channel}' tidak dikenal.")
+    key, errors = _clean_text(idempotency_key, "idempotency_key", max_len=80, required=False)
+    if errors:
+        raise ValidationFailed("Kunci idempotensi tidak sah.", errors)
+    if key:
+        existing = Incident.objects.filter(channel=channel, idempotency_key=key).first()
+        if existing is not None:
+            return _same_sender(existing, actor), False
+
+    body, errors = _clean_text(text, "text", max_len=MAX_TEXT, required=channel != Incident.Channel.PANIK)
+    name, e = _clean_text(reporter_name, "reporter_name", max_len=MAX_NAME, required=False)
+    errors += e
+    place, e = _clean_text(alamat, "alamat", max_len=300, required=False)
+    errors += e
+    phone, e = _clean_phone(reporter_phone)
+    errors += e
+
+    located = None
+    if lat is not None or lon is not None:
+        try:
+            plat, plon = geo.check_point(lat, lon)
+        except ValidationFailed as exc:
+            errors += exc.errors
+        else:
+            located = geo.locate(plat, plon)
+            if located is None or located.polsek is None or not _in_polres(located, polres):
+                errors.append({"field": "lat", "message": f"Lokasi ({plat:.5f}, {plon:.5f}) di luar wilayah hukum "
+                                                          f"{polres.nama}."})
+    if category is not None and category not in taxonomy.incident_types():
+        errors.append({"field": "category", "message": f"Kategori '{category}' tidak dikenal (lihat taksonomi)."})
+    if priority is not None and (isinstance(priority, bool) or priority not in (1, 2, 3, 4)):
+        errors.append({"field": "priority", "message": "Prioritas harus 1, 2, 3 atau 4."})
+    if errors:
+        raise ValidationFailed("Laporan tidak dapat disimpan: periksa isian yang ditandai.", errors)
+
+    # Triage: the operator's choice wins; what triage suggested is kept either way.
+    from .triage import classify
+
+    suggestion: dict[str, Any] = {}
+    if body:
+        t = classify(body)
+        suggestion = {"category": t.category, "priority": t.priority, "confidence": round(t.confidence, 3),
+                      "explanation": t.explanation}
+    if channel == Incident.Channel.PANIK:
+        final_category = category or suggestion.get("category") or "CURAS"
+        final_priority = 1
+    else:
+        final_category = category or suggestion["category"]
+        final_priority = priority or suggestion.get("priority") or taxonomy.incident_types()[final_category].prioritas_default
+    overridden = bool(suggestion) and (
+        final_category != suggestion.get("category") or final_priority != suggestion.get("priority")
+    )
+
+    now = timezone.now()
+    polsek = None
+    kel = kelurahan
+    source = Incident.LocationSource.TIDAK_ADA
+    if located is not None and located.polsek is not None:
+        polsek = Polsek.objects.filter(pk=located.polsek.id).first()
+        kel = Region.objects.filter(pk=located.kelurahan.kode).first()
+        source = Incident.LocationSource.PETA
+    elif kelurahan is not None:
+        polsek = Polsek.objects.filter(polres=polres, kecamatan_id=kelurahan.parent_id).first()
+        source = Incident.LocationSource.KELURAHAN if location_confirmed else Incident.LocationSource.GAZETTEER
+
+    try:
+        with transaction.atomic():
+            incident = Incident(
+                polres=polres, tracking_code=_tracking_code(), channel=channel, text=body,
+                lat=located.lat if located else None, lon=located.lon if located else None, alamat=place,
+                location_source=source, location_confirmed=location_confirmed or located is not None,
+                kelurahan=kel, polsek=polsek, category=final_category, priority=final_priority,
+                triage=suggestion, triage_overridden=overridden, routing=routing_for(final_category),
+                reporter_name=name, reporter_phone=phone, idempotency_key=key or None,
+                is_simulated=is_simulated, created_at=now,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+            incident.save(force_insert=True)
+            # e.g. LK-3374-20261128-000123: report, the Polres's kota/kabupaten code, the WIB date, a serial.
+            incident.number = (f"LK-{polres.wilayah_id.replace('.', '')}-{timezone.localtime(now):%Y%m%d}-"
+                               f"{incident.pk:06d}")
+            reasons = bagops_reasons(incident)
+            incident.bagops, incident.bagops_reasons = bool(reasons), reasons
+            Incident.objects.filter(pk=incident.pk).update(
+                number=incident.number, bagops=incident.bagops, bagops_reasons=reasons
+            )
+            _log(incident, "dibuat", f"Laporan diterima lewat {incident.get_channel_display()}", actor,
+                 category=final_category, priority=final_priority)
+            audit.record(
+                actor, "kejadian.dibuat", incident, channel=audit_channel, polres_id=polres.pk,
+                changes={"kanal": channel, "kategori": final_category, "prioritas": final_priority,
+                         "polsek": polsek.pk if polsek else None, "kelurahan": kel.pk if kel else None,
+                         "triase_dikoreksi": overridden, "simulasi": is_simulated},
+            )
+            emit_incident("kejadian.baru", incident)
+    except IntegrityError:
+        if key:
+            existing = Incident.objects.filter(channel=channel, idempotency_key=key).first()
+            if existing is not None:
+                return _same_sender(existing, actor), False
+        raise
+    return incident, True
+
+
+def _same_sender(existing: Incident, actor: Any) -> Incident:
+    """A retried submission gets its first incident back — but only the one who sent it: a key guessed or
+    reused by another user (or by the public for a staff report) must not reveal someone else's report."""
+    who = actor.pk if getattr(actor, "is_authenticated", False) else None
+    if existing.created_by_id != who:
+        raise Conflict(
+            "Kunci idempotensi ini sudah dipakai untuk laporan lain.",
+            [{"field": "idempotency_key", "message": "Sudah dipakai untuk laporan lain; buat kunci baru."}],
+        )
+    return existing
+
+
+def _in_polres(located: geo.LocateResult, polres: Polres) -> bool:
+    return located.polsek is not None and Polsek.objects.filter(pk=located.polsek.id, polres=polres).exists()
+
+
+@transaction.atomic
+def confirm_triage(
+    actor: Any, incident: Incident, *, category: str | None = None, priority: int | None = None, channel: str
+) -> Incident:
+    """The operator confirms or overrides category and priority; overrides are kept and counted."""
+    if not can(actor, "change_incident"):
+        raise PermissionDenied()
+    errors: Errors = []
+    if category is not None and category not in taxonomy.incident_types():
+        errors.append({"field": "category", "message": f"Kategori '{category}' tidak dikenal."})
+    if priority is not None and (isinstance(priority, bool) or priority not in (1, 2, 3, 4)):
+        errors.append({"field": "priority", "message": "Prioritas harus 1, 2, 3 atau 4."})
+    if errors:
+        raise ValidationFailed("Triase tidak sah.", errors)
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    before = {"category": incident.category, "priority": incident.priority}
+    if category:
+        incident.category = category
+        incident.routing = routing_for(category)
+    if priority:
+        incident.priority = priority
+    s = incident.triage or {}
+    incident.triage_overridden = bool(s) and (
+        incident.category != s.get("category") or incident.priority != s.get("priority")
+    )
+    if incident.status == Incident.Status.BARU:
+        incident.status = Incident.Status.DIVERIFIKASI
+        incident.verified_at = timezone.now()
+    reasons = bagops_reasons(incident)
+    incident.bagops, incident.bagops_reasons = incident.bagops or bool(reasons), reasons or incident.bagops_reasons
+    incident.save()
+    after = {"category": incident.category, "priority": incident.priority}
+    _log(incident, "diverifikasi", "Triase dikonfirmasi" + (" (dikoreksi)" if before != after else ""), actor,
+         **after)
+    audit.record(actor, "kejadian.diverifikasi", incident, channel=channel, changes=audit.diff(before, after),
+                 polres_id=incident.polres_id)
+    emit_incident("kejadian.diperbarui", incident)
+    return incident
+
+
+def reporter_identity(actor: Any, incident: Incident, *, channel: str) -> dict[str, str]:
+    """A reporter's name and phone for roles that must call back; every view is written to the ledger."""
+    if not can(actor, "view_reporter"):
+        raise PermissionDenied("Identitas pelapor hanya untuk petugas yang berwenang.")
+    with transaction.atomic():
+        audit.record(actor, "kejadian.identitas_pelapor_dilihat", incident, channel=channel,
+                     polres_id=incident.polres_id)
+    return {"reporter_name": incident.reporter_name, "reporter_phone": incident.reporter_phone}
+
+
+
+
+def _changeable(actor: Any, *incidents: Incident) -> list[Incident]:
+    """The incidents locked for update, if the actor may change them all (else 403/404)."""
+    if not can(actor, "change_incident"):
+        raise PermissionDenied("Peran Anda tidak dapat mengubah laporan kejadian.")
+    ids = [i.pk for i in incidents]
+    rows = {i.pk: i for i in Incident.objects.restrict(actor, "change").select_for_update().filter(pk__in=ids)
+            .order_by("pk")}
+    if len(rows) != len(set(ids)):
+        raise NotFound("Kejadian tidak ditemukan.")
+    return [rows[pk] for pk in ids]
+
+
+def _refresh_bagops(incident: Incident) -> None:
+    """Re-read the problem-impact reasons; once lifted to Bagops an incident stays there."""
+    reasons = bagops_reasons(incident)
+    incident.bagops, incident.bagops_reasons = incident.bagops or bool(reasons), reasons or incident.bagops_reasons
+
+
+@transaction.atomic
+def confirm_location(
+    actor: Any,
+    incident: Incident,
+    *,
+    lat: Any = None,
+    lon: Any = None,
+    kelurahan: Region | str | None = None,
+    channel: str,
+) -> Incident:
+    """The operator fixes where an incident is: a point on the map (``lat``/``lon``), a kelurahan (a
+    ``Region`` or its code), or — with neither — confirms the kelurahan already suggested from the text.
+    The Polsek follows from the place; the incident's timeline, the ledger and the ops room are told."""
+    (incident,) = _changeable(actor, incident)
+    polres = incident.polres
+    before = {"lat": incident.lat, "lon": incident.lon, "kelurahan": incident.kelurahan_id,
+              "polsek": incident.polsek_id, "location_confirmed": incident.location_confirmed}
+    if lat is not None or lon is not None:
+        plat, plon = geo.check_point(lat, lon)
+        located = geo.locate(plat, plon)
+        if located is None or located.polsek is None or not _in_polres(located, polres):
+            raise ValidationFailed.field("lat", f"Lokasi ({plat:.5f}, {plon:.5f}) di luar wilayah hukum {polres.nama}.")
+        assert located.polsek is not None
+        incident.lat, incident.lon = located.lat, located.lon
+        incident.kelurahan = Region.objects.get(pk=located.kelurahan.kode)
+        incident.polsek = Polsek.objects.get(pk=located.polsek.id)
+        incident.location_source = Incident.LocationSource.PETA
+    elif kelurahan is not None:
+        kode = kelurahan.pk if isinstance(kelurahan, Region) else str(kelurahan)
+        kel = Region.objects.filter(pk=kode, level=Region.Level.KELURAHAN).first()
+        polsek = Polsek.objects.filter(polres=polres, kecamatan_id=kel.parent_id).first() if kel else None
+        if kel is None or polsek is None:
+            raise ValidationFailed.field("kelurahan", f"Kelurahan '{kode}' tidak dikenal di wilayah hukum {polres.nama}.")
+        if incident.kelurahan_id != kel.pk:
+            incident.lat = incident.lon = None  # a point in another kelurahan no longer holds
+        incident.kelurahan, incident.polsek = kel, polsek
+        incident.location_source = Incident.LocationSource.KELURAHAN
+    elif incident.kelurahan_id is None and incident.lat is None:
+        raise ValidationFailed.field("kelurahan", "Lokasi belum diketahui: pilih titik di peta atau kelurahan.")
+    elif incident.polsek_id is None and incident.kelurahan is not None:
+        incident.polsek = Polsek.objects.filter(polres=polres, kecamatan_id=incident.kelurahan.parent_id).first()
+    incident.location_confirmed = True
+    _refresh_bagops(incident)
+    incident.save()
+    after = {"lat": incident.lat, "lon": incident.lon, "kelurahan": incident.kelurahan_id,
+             "polsek": incident.polsek_id, "location_confirmed": True}
+    where = incident.kelurahan.nama if incident.kelurahan else "-"
+    _log(incident, "lokasi_dikonfirmasi", f"Lokasi dikonfirmasi: kelurahan {where}", actor,
+         kelurahan=incident.kelurahan_id, polsek=incident.polsek_id)
+    audit.record(actor, "kejadian.lokasi_dikonfirmasi", incident, channel=channel,
+                 changes=audit.diff(before, after), polres_id=incident.polres_id)
+    emit_incident("kejadian.diperbarui", incident)
+    return incident
+
+
+@transaction.atomic
+def link_duplicate(actor: Any, incident: Incident, *, duplicate_of: Incident, channel: str) -> Incident:
+    """Mark ``incident`` as a duplicate of ``duplicate_of`` (the main report): status ``duplikat``, its own
+    linked reports move to the main one, and the main one's Bagops reasons are recomputed (many reports,
+    reports from several Polsek). Returns the main incident."""
+    main = Incident.objects.filter(pk=duplicate_of.pk).first()  # as stored now, not as the caller last saw it
+    if main is None:
+        raise NotFound("Kejadian utama tidak ditemukan.")
+    if main.duplicate_of_id is not None:  # link to the root of a chain, never to another duplicate
+        main = Incident.objects.get(pk=main.duplicate_of_id)
+    if main.pk == incident.pk:
+        raise ValidationFailed.field("duplicate_of", "Laporan tidak dapat ditautkan ke dirinya sendiri.")
+    incident, main = _changeable(actor, incident, main)
+    if main.polres_id != incident.polres_id:
+        raise ValidationFailed.field("duplicate_of", "Kejadian utama berada di Polres lain.")
+    if incident.status == Incident.Status.DUPLIKAT:
+        raise Conflict(f"Laporan {incident.number} sudah ditautkan sebagai duplikat.",
+                       [{"field": "duplicate_of", "message": "Laporan ini sudah menjadi duplikat."}])
+    if not incident.is_open:
+        raise Conflict(f"Laporan {incident.number} sudah ditutup ({incident.get_status_display()}).",
+                       [{"field": "status", "message": "Laporan yang sudah ditutup tidak dapat ditautkan."}])
+    now = timezone.now()
+    before_status = incident.status
+    moved = list(Incident.objects.filter(duplicate_of=incident).values_list("number", flat=True))
+    if moved:
+        Incident.objects.filter(duplicate_of=incident).update(duplicate_of=main)
+    incident.status = Incident.Status.DUPLIKAT
+    incident.duplicate_of = main
+    incident.closed_at = now
+    incident.save()
+    was_bagops = main.bagops
+    _refresh_bagops(main)
+    main.save()
+    _log(incident, "ditautkan", f"Ditautkan sebagai duplikat dari {main.number}", actor, duplicate_of=main.pk)
+    _log(main, "laporan_tertaut", f"Laporan {incident.number} ditautkan ke kejadian ini"
+         + (f" (bersama {', '.join(moved)})" if moved else ""), actor, linked=incident.pk)
+    if main.bagops and not was_bagops:
+        _log(main, "bagops", "Diangkat ke Bagops: " + "; ".join(main.bagops_reasons), actor)
+    audit.record(actor, "kejadian.ditautkan", incident, channel=channel, polres_id=incident.polres_id,
+                 changes={"status": [before_status, incident.status], "duplikat_dari": main.number,
+                          "ikut_dipindah": moved, "bagops_utama": [was_bagops, main.bagops]})
+    emit_incident("kejadian.diperbarui", incident)
+    emit_incident("kejadian.diperbarui", main)
+    return main

@@ -1,0 +1,253 @@
+"""Find places of the Polres in the free text of a report (WhatsApp/SMS without a location).
+
+The gazetteer is built from the ``Region`` rows of the Polres's jurisdiction: the kecamatan of its
+Polsek and the kelurahan/desa under them. Text and names are normalised the same way (lower case, no
+accents or punctuation, single spaces), a name's words may be written apart or together
+("Bulu Lor", "bululor", "BULU  LOR"), and common prefixes ("kel.", "kelurahan", "desa", "kec.",
+"kecamatan", "jl.", "jalan", "gg.") are understood. A prefix makes a hit more certain; a short or
+common-word name ("Candi", "Kudu", "Pesantren") counts only with such a prefix.
+
+Street names are not in the region data: ``find_places`` lifts "Jl. …"/"Gang …" phrases out of the text
+as the address line, and a street named after a kelurahan points to that kelurahan.
+
+The answer is a suggestion for the operator to confirm (``confirm_location``), never a fix.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max
+
+from k3i.organization.models import Polres, Polsek, Region
+
+# Words before a place name that say "this is a place"; the value is how sure they make us.
+KEL_PREFIXES = ("kelurahan", "kel", "kelur", "desa", "ds", "dusun", "kampung", "kp", "kmp")
+KEC_PREFIXES = ("kecamatan", "kec", "kcm")
+STREET_PREFIXES = ("jalan", "jln", "jl", "gang", "gg", "jalan raya", "jl raya")
+WEAK_PREFIXES = ("di", "daerah", "wilayah", "dekat", "sekitar", "area", "ds", "sebelah", "depan")
+
+# Names that are also ordinary (Indonesian or Javanese) words: they count only after a prefix.
+COMMON_WORDS = frozenset({
+    "candi", "kudu", "gemah", "wates", "pesantren", "bendungan", "kuningan", "kauman", "pasar", "tugu",
+    "jati", "krajan", "sawah besar", "tengah", "kulon", "wetan", "lor", "kidul", "bringin", "krapyak",
+    "karanganyar", "sadeng", "patemon", "cabean",
+})
+SHORT_NAME = 5  # a one-word name this short needs a prefix
+
+_NAME_PREFIX = re.compile(r"^(kelurahan|kel|desa|ds|kecamatan|kec)\s+")
+_STOP_AFTER_STREET = frozenset({
+    "no", "nomor", "nmr", "rt", "rw", "dekat", "depan", "samping", "sebelah", "belakang", "di", "ke", "kel",
+    "kelurahan", "kec", "kecamatan", "desa", "arah", "dan", "yang", "yg", "ada", "sekitar", "tolong", "tlg",
+    "pak", "bu", "sekarang", "skrg", "tadi", "td", "ini", "itu", "sini", "situ", "kota", "semarang", "dari",
+    "menuju", "pas", "saat", "waktu", "jam", "pukul",
+})
+
+
+def normalise(text: str) -> str:
+    """Lower case ASCII words separated by single spaces ("Kel. Bulu-Lor!" → "kel bulu lor")."""
+    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", t).split())
+
+
+def normalise_name(name: str) -> str:
+    """A region's name without the administrative prefix some data sets carry ("Kelurahan Miroto")."""
+    return _NAME_PREFIX.sub("", normalise(name))
+
+
+@dataclass(frozen=True)
+class Entry:
+    kode: str
+    nama: str
+    level: int  # Region.Level: 3 kecamatan, 4 kelurahan
+    parent_kode: str
+    key: str  # normalised name
+    pattern: re.Pattern[str]
+    needs_prefix: bool
+
+
+@dataclass(frozen=True)
+class Hit:
+    kode: str
+    nama: str
+    level: int
+    parent_kode: str
+    start: int
+    end: int
+    prefix: str  # "kelurahan", "kecamatan", "jalan", "lemah" or ""
+    score: int
+
+
+@dataclass
+class PlaceMatch:
+    """What the text says about the place: the best kelurahan and kecamatan, streets, all hits."""
+
+    kelurahan: Region | None = None
+    kecamatan: Region | None = None
+    streets: list[str] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+
+    @property
+    def found(self) -> bool:
+        return self.kelurahan is not None or self.kecamatan is not None
+
+    @property
+    def ambiguous(self) -> bool:
+        """More than one kelurahan named (the operator must pick)."""
+        return len({h.kode for h in self.hits if h.level == Region.Level.KELURAHAN}) > 1
+
+    def alamat(self) -> str:
+        """An address line for the record: streets, then the kecamatan when no kelurahan was found."""
+        parts = list(self.streets)
+        if self.kelurahan is None and self.kecamatan is not None:
+            parts.append(f"Kec. {self.kecamatan.nama}")
+        return ", ".join(parts)[:300]
+
+    def describe(self) -> str:
+        """One Indonesian sentence for the timeline and the operator."""
+        if self.kelurahan is not None:
+            kec = self.kecamatan.nama if self.kecamatan else ""
+            s = f"Dari teks laporan: kelurahan {self.kelurahan.nama}" + (f", kecamatan {kec}" if kec else "")
+        elif self.kecamatan is not None:
+            s = f"Dari teks laporan: kecamatan {self.kecamatan.nama} (kelurahan belum diketahui)"
+        else:
+            s = "Lokasi tidak ditemukan di teks laporan"
+        if self.streets:
+            s += "; jalan: " + ", ".join(self.streets)
+        others = sorted({h.nama for h in self.hits if h.level == Region.Level.KELURAHAN}
+                        - {self.kelurahan.nama if self.kelurahan else ""})
+        if others:
+            s += "; kemungkinan lain: " + ", ".join(others)
+        return s + ". Perlu konfirmasi operator."
+
+
+def _pattern(key: str) -> re.Pattern[str]:
+    # Words of the name written apart or together; whole words only.
+    return re.compile(r"(?<![a-z0-9])" + r" ?".join(re.escape(w) for w in key.split()) + r"(?![a-z0-9])")
+
+
+def _entries(polres_id: int) -> list[Entry]:
+    kecamatan = dict(
+        Polsek.objects.filter(polres_id=polres_id).values_list("kecamatan_id", "kecamatan__nama")
+    )
+    rows: list[tuple[str, str, int, str]] = [(k, n, int(Region.Level.KECAMATAN), "") for k, n in kecamatan.items()]
+    rows += list(
+        Region.objects.filter(parent_id__in=list(kecamatan), level=Region.Level.KELURAHAN)
+        .values_list("kode", "nama", "level", "parent_id")
+    )
+    out = []
+    for kode, nama, level, parent in rows:
+        key = normalise_name(nama)
+        if not key:
+            continue
+        needs_prefix = key in COMMON_WORDS or (" " not in key and len(key) <= SHORT_NAME)
+        out.append(Entry(kode, nama, int(level), parent or "", key, _pattern(key), needs_prefix))
+    # Longer names first, so that "Pedurungan Kidul" is tried before "Pedurungan".
+    out.sort(key=lambda e: -len(e.key))
+    return out
+
+
+_lock = threading.Lock()
+_cache: dict[int, tuple[tuple[object, ...], list[Entry]]] = {}
+
+
+def _fingerprint(polres_id: int) -> tuple[object, ...]:
+    kec = Polsek.objects.filter(polres_id=polres_id).values_list("kecamatan_id", flat=True)
+    agg = Region.objects.filter(parent_id__in=kec).aggregate(n=Count("kode"), t=Max("updated_at"))
+    return (tuple(sorted(kec)), agg["n"], agg["t"])
+
+
+def entries_for(polres: Polres) -> list[Entry]:
+    """The gazetteer of a Polres, cached per process and rebuilt when its regions or Polsek change."""
+    fp = _fingerprint(polres.pk)
+    with _lock:
+        cached = _cache.get(polres.pk)
+        if cached is not None and cached[0] == fp:
+            return cached[1]
+    built = _entries(polres.pk)
+    with _lock:
+        _cache[polres.pk] = (fp, built)
+    return built
+
+
+def _prefix_before(norm: str, start: int) -> tuple[str, int]:
+    """The kind of prefix just before ``start`` in normalised text, and its score."""
+    before = norm[max(0, start - 20):start].rstrip()
+    words = before.split()
+    last2 = " ".join(words[-2:])
+    last = words[-1] if words else ""
+    if last in KEL_PREFIXES:
+        return "kelurahan", 3
+    if last in KEC_PREFIXES:
+        return "kecamatan", 3
+    if last2 in STREET_PREFIXES or last in STREET_PREFIXES:
+        return "jalan", 2
+    if last in WEAK_PREFIXES:
+        return "lemah", 1
+    return "", 0
+
+
+def _streets(text: str) -> list[str]:
+    """"Jl. Pemuda no 12" → "Jl. Pemuda"; "gang Kenari 3" → "Gg. Kenari 3" (at most 4 words each)."""
+    found: list[str] = []
+    for m in re.finditer(r"(?i)(?<![a-z0-9])(jalan raya|jl\.? ?raya|jalan|jln\.?|jl\.?|gang|gg\.?)\s*(?=[a-z0-9])",
+                         text):
+        kind = "Gg." if m.group(1).lower().startswith("g") else "Jl."
+        if "raya" in m.group(1).lower():
+            kind = "Jl. Raya"
+        words: list[str] = []
+        for w in re.finditer(r"[A-Za-z0-9'’-]+|[,.;:!?\n()]", text[m.end():m.end() + 80]):
+            token = w.group(0)
+            if token in ",.;:!?\n()" or token.lower() in _STOP_AFTER_STREET or len(words) == 4:
+                break
+            words.append(token)
+        if words:
+            name = " ".join(w if any(c.isupper() for c in w) else w[:1].upper() + w[1:] for w in words)
+            street = f"{kind} {name}"
+            if street.lower() not in (s.lower() for s in found):
+                found.append(street)
+    return found[:3]
+
+
+def find_places(text: str, polres: Polres) -> PlaceMatch:
+    """The kelurahan/kecamatan of ``polres`` named in ``text``, best first, and any street names."""
+    norm = normalise(text or "")[:10_000]
+    result = PlaceMatch(streets=_streets((text or "")[:10_000]))
+    if not norm:
+        return result
+    taken: list[tuple[int, int]] = []
+    hits: list[Hit] = []
+    for e in entries_for(polres):
+        for m in e.pattern.finditer(norm):
+            s, t = m.span()
+            if any(a <= s and t <= b and b - a > t - s for a, b in taken):
+                continue  # inside a longer name already found ("Lamper" in "Lamper Kidul")
+            prefix, score = _prefix_before(norm, s)
+            if e.needs_prefix and score == 0:
+                continue
+            if prefix == "kecamatan" and e.level == Region.Level.KELURAHAN:
+                continue  # "kec. Gayamsari" names the kecamatan, not the kelurahan of the same name
+            if prefix == "kelurahan" and e.level == Region.Level.KECAMATAN:
+                continue
+            taken.append((s, t))
+            hits.append(Hit(e.kode, e.nama, e.level, e.parent_kode, s, t, prefix, score + (" " in e.key)))
+    if not hits:
+        return result
+    kec_hits = {h.kode for h in hits if h.level == Region.Level.KECAMATAN}
+    kel_hits = [h for h in hits if h.level == Region.Level.KELURAHAN]
+
+    def rank(h: Hit) -> tuple[int, int]:
+        return (h.score + (2 if h.parent_kode in kec_hits else 0), -h.start)
+
+    result.hits = sorted(hits, key=rank, reverse=True)
+    best_kel = max(kel_hits, key=rank) if kel_hits else None
+    if best_kel is not None:
+        result.kelurahan = Region.objects.filter(pk=best_kel.kode).first()
+        result.kecamatan = Region.objects.filter(pk=best_kel.parent_kode).first()
+    else:
+        best_kec = max((h for h in hits if h.level == Region.Level.KECAMATAN), key=rank)
+        result.kecamatan = Region.objects.filter(pk=best_kec.kode).first()
+    return result

@@ -1,0 +1,148 @@
+"""The end of an incident's life, and a second life: closing with a disposition, reopening.
+
+Dispatch drives the open states (``ditugaskan`` on the first dispatch, ``ditangani`` on the first arrival:
+``k3i.dispatch.actions``). Closing needs the outcome — ``selesai``, ``tidak_terbukti`` or ``dibatalkan`` —
+with a disposition code of that outcome and a note; it ends every active assignment (a unit that arrived
+completes it, one still on its way is cancelled) and frees the units. Reopening needs a reason; both are
+written to the timeline, the audit ledger and the live events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from k3i.core import audit
+from k3i.core.access import can
+from k3i.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+
+from .actions import _log, emit_incident
+from .models import Incident
+
+S = Incident.Status
+CLOSING_STATUSES = (S.SELESAI, S.TIDAK_TERBUKTI, S.DIBATALKAN)
+REOPENABLE = (S.SELESAI, S.TIDAK_TERBUKTI, S.DIBATALKAN)
+MAX_NOTE = 2000
+
+# Disposition codes per closing status → label.
+DISPOSITIONS: dict[str, dict[str, str]] = {
+    S.SELESAI: {
+        "ditangani_di_tkp": "Ditangani/diselesaikan di TKP",
+        "pelaku_diamankan": "Pelaku diamankan",
+        "dibuat_laporan_polisi": "Dibuatkan laporan polisi (diteruskan ke penyidik)",
+        "mediasi": "Diselesaikan secara kekeluargaan / keadilan restoratif",
+        "diserahkan_instansi": "Diserahkan ke instansi lain (Damkar, BPBD, Dinkes, …)",
+        "bantuan_diberikan": "Bantuan/layanan diberikan",
+    },
+    S.TIDAK_TERBUKTI: {
+        "tidak_ditemukan": "Tidak ditemukan kejadian di lokasi",
+        "laporan_palsu": "Laporan palsu / iseng",
+        "sudah_selesai": "Sudah selesai sebelum petugas tiba",
+    },
+    S.DIBATALKAN: {
+        "dibatalkan_pelapor": "Dibatalkan oleh pelapor",
+        "di_luar_wilayah": "Di luar wilayah hukum (diteruskan)",
+        "kesalahan_input": "Kesalahan input",
+        "bukan_kewenangan_polri": "Bukan kewenangan Polri",
+    },
+}
+
+
+def disposition_choices(status: str) -> dict[str, str]:
+    return dict(DISPOSITIONS.get(status, {}))
+
+
+def _check_access(actor: Any, incident: Incident) -> None:
+    if actor is None:
+        return
+    if not Incident.objects.restrict(actor, "view").filter(pk=incident.pk).exists():
+        raise NotFound("Kejadian tidak ditemukan.")
+    if not can(actor, "change_incident"):
+        raise PermissionDenied("Peran Anda tidak dapat menutup atau membuka kembali kejadian.")
+
+
+def _clean_note(note: Any, field: str, what: str) -> str:
+    text = note.replace("\x00", "").strip() if isinstance(note, str) else ""
+    if len(text) < 3:
+        raise ValidationFailed.field(field, f"{what} wajib diisi (minimal 3 karakter).")
+    if len(text) > MAX_NOTE:
+        raise ValidationFailed.field(field, f"{what} terlalu panjang (paling banyak {MAX_NOTE} karakter).")
+    return text
+
+
+def close_incident(actor: Any, incident: Incident, *, status: str, disposition: str, note: str,
+                   channel: str) -> Incident:
+    """Close an open incident as ``selesai``, ``tidak_terbukti`` or ``dibatalkan`` (cancel) with a disposition
+    code of that status (``DISPOSITIONS``) and a note. Active assignments end (arrived: ``selesai``, else
+    ``dibatalkan``) and their units become free. ``actor`` needs ``change_incident`` in the incident's
+    territory (404 outside it); ``None`` is the system."""
+    from k3i.dispatch.actions import end_assignment
+    from k3i.dispatch.models import Assignment, PatrolUnit
+
+    _check_access(actor, incident)
+    errors = []
+    if status not in CLOSING_STATUSES:
+        errors.append({"field": "status", "message": "Status penutupan harus salah satu dari: "
+                                                     + ", ".join(CLOSING_STATUSES) + "."})
+    elif disposition not in DISPOSITIONS[status]:
+        errors.append({"field": "disposition", "message": f"Hasil penanganan '{disposition}' tidak dikenal untuk "
+                                                          f"status {status} (pilih: " + ", ".join(DISPOSITIONS[status]) + ")."})
+    if errors:
+        raise ValidationFailed("Penutupan kejadian tidak sah: " + errors[0]["message"], errors)
+    note = _clean_note(note, "note", "Catatan penutupan")
+    now = timezone.now()
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if not incident.is_open:
+            raise Conflict(f"Kejadian {incident.number} sudah ditutup ({incident.get_status_display()}).",
+                           [{"field": "status", "message": "kejadian sudah ditutup"}])
+        active = list(Assignment.objects.filter(incident=incident, status__in=Assignment.ACTIVE).order_by("id"))
+        units = PatrolUnit.objects.select_for_update(of=("self",)).select_related("fungsi").in_bulk(
+            [a.unit_id for a in active])
+        ended = []
+        for a in active:
+            a.incident, a.unit = incident, units[a.unit_id]
+            end = Assignment.Status.SELESAI if a.arrived_at else Assignment.Status.DIBATALKAN
+            end_assignment(actor, a, end, channel=channel, now=now, note=f"kejadian ditutup: {status}")
+            ended.append({"penugasan": a.pk, "unit": a.unit_id, "status": end})
+        before = incident.status
+        incident.status, incident.disposition, incident.disposition_note = status, disposition, note
+        incident.closed_at = now
+        incident.save(update_fields=["status", "disposition", "disposition_note", "closed_at", "updated_at"])
+        label = DISPOSITIONS[status][disposition]
+        _log(incident, "ditutup", f"Ditutup: {incident.get_status_display()} — {label}", actor,
+             status=status, disposition=disposition, note=note, assignments=ended)
+        audit.record(actor, "kejadian.ditutup", incident, channel=channel, polres_id=incident.polres_id, changes={
+            "status": [before, status], "hasil": disposition, "catatan": note, "penugasan_diakhiri": ended,
+        })
+        emit_incident("kejadian.diperbarui", incident)
+    return incident
+
+
+def reopen_incident(actor: Any, incident: Incident, *, reason: str, channel: str) -> Incident:
+    """Reopen a closed incident (``selesai``/``tidak_terbukti``/``dibatalkan``) with a reason: it goes back
+    to ``diverifikasi`` (or ``baru`` when never verified) to be dispatched again; the earlier disposition
+    stays in the timeline and the ledger; ``dispatched_at``/``arrived_at`` keep their first values."""
+    _check_access(actor, incident)
+    reason = _clean_note(reason, "reason", "Alasan membuka kembali")
+    with transaction.atomic():
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if incident.status not in REOPENABLE:
+            raise Conflict(
+                f"Kejadian {incident.number} berstatus {incident.get_status_display()}: hanya kejadian yang sudah "
+                "ditutup (selesai, tidak terbukti, dibatalkan) yang dapat dibuka kembali.",
+                [{"field": "status", "message": "kejadian belum ditutup"}],
+            )
+        before = {"status": incident.status, "hasil": incident.disposition, "ditutup": incident.closed_at}
+        incident.status = S.DIVERIFIKASI if incident.verified_at else S.BARU
+        incident.disposition, incident.disposition_note, incident.closed_at = "", "", None
+        incident.save(update_fields=["status", "disposition", "disposition_note", "closed_at", "updated_at"])
+        _log(incident, "dibuka_kembali", f"Dibuka kembali: {reason}", actor, reason=reason,
+             previous_status=before["status"], previous_disposition=before["hasil"])
+        audit.record(actor, "kejadian.dibuka_kembali", incident, channel=channel, polres_id=incident.polres_id,
+                     changes={"status": [before["status"], incident.status], "hasil_sebelumnya": before["hasil"],
+                              "ditutup_sebelumnya": before["ditutup"], "alasan": reason})
+        emit_incident("kejadian.diperbarui", incident)
+    return incident

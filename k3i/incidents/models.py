@@ -1,0 +1,135 @@
+"""The incident record (every intake channel produces one) and its timeline."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from k3i.core.access import RestrictedManager, Scope
+
+from .taxonomy import category_choices
+
+
+class Incident(models.Model):
+    class Status(models.TextChoices):
+        BARU = "baru", "Baru"
+        DIVERIFIKASI = "diverifikasi", "Diverifikasi"
+        DITUGASKAN = "ditugaskan", "Ditugaskan"
+        DITANGANI = "ditangani", "Ditangani"
+        SELESAI = "selesai", "Selesai"
+        DIBATALKAN = "dibatalkan", "Dibatalkan"
+        TIDAK_TERBUKTI = "tidak_terbukti", "Tidak terbukti"
+        DUPLIKAT = "duplikat", "Duplikat"
+
+    OPEN_STATUSES = (Status.BARU, Status.DIVERIFIKASI, Status.DITUGASKAN, Status.DITANGANI)
+
+    class Channel(models.TextChoices):
+        TELEPON = "110", "Call center 110"
+        WEB = "web", "Formulir web / aplikasi"
+        PESAN = "pesan", "WhatsApp / SMS"
+        PANIK = "panik", "Tombol darurat"
+        PETUGAS = "petugas", "Laporan petugas (LP model A)"
+        SPKT = "spkt", "SPKT"
+
+    class LocationSource(models.TextChoices):
+        PETA = "peta", "Titik di peta / GPS"
+        KELURAHAN = "kelurahan", "Dipilih dari daftar kelurahan"
+        GAZETTEER = "teks", "Ditemukan dari teks laporan (perlu konfirmasi)"
+        TIDAK_ADA = "", "Belum diketahui"
+
+    polres = models.ForeignKey("organization.Polres", on_delete=models.PROTECT)
+    number = models.CharField("nomor laporan", max_length=40, unique=True, blank=True)
+    tracking_code = models.CharField("kode lacak", max_length=12, unique=True)
+    channel = models.CharField("kanal", max_length=10, choices=Channel.choices)
+    text = models.TextField("isi laporan")
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    alamat = models.CharField("lokasi (teks)", max_length=300, blank=True)
+    location_source = models.CharField(max_length=10, choices=LocationSource.choices, blank=True)
+    location_confirmed = models.BooleanField("lokasi terkonfirmasi", default=True)
+    kelurahan = models.ForeignKey(
+        "organization.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    polsek = models.ForeignKey("organization.Polsek", null=True, blank=True, on_delete=models.PROTECT)
+    category = models.CharField("kategori", max_length=30, choices=category_choices())
+    priority = models.PositiveSmallIntegerField("prioritas", choices=[(i, f"P{i}") for i in (1, 2, 3, 4)])
+    # What triage suggested: {"category", "priority", "confidence", "explanation"}; kept when overridden.
+    triage = models.JSONField(default=dict, blank=True)
+    triage_overridden = models.BooleanField("triase dikoreksi", default=False)
+    # Functional routing from the taxonomy: lead/supporting functions, outside partners.
+    routing = models.JSONField(default=dict, blank=True)
+    reporter_name = models.CharField("nama pelapor", max_length=120, blank=True)
+    reporter_phone = models.CharField("telepon pelapor", max_length=20, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.BARU, db_index=True)
+    disposition = models.CharField("hasil penanganan", max_length=40, blank=True)
+    disposition_note = models.TextField("catatan penutupan", blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="linked_reports"
+    )
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True)
+    is_simulated = models.BooleanField("simulasi", default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    dispatched_at = models.DateTimeField("pertama ditugaskan", null=True, blank=True)
+    arrived_at = models.DateTimeField("pertama tiba", null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField("dinaikkan ke K3i Polres", null=True, blank=True)
+    # Problem-impact: lifted to Bagops with its reasons.
+    bagops = models.BooleanField("masalah Bagops", default=False, db_index=True)
+    bagops_reasons = models.JSONField(default=list, blank=True)
+
+    objects = RestrictedManager()
+    perm_name = "incident"
+
+    class Meta:
+        verbose_name = "kejadian"
+        verbose_name_plural = "kejadian"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "idempotency_key"], condition=Q(idempotency_key__isnull=False),
+                name="incident_idempotency_per_channel",
+            )
+        ]
+        indexes = [models.Index(fields=["polres", "status", "priority"])]
+
+    def __str__(self) -> str:
+        return self.number or f"kejadian #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @staticmethod
+    def scope_q(scope: Scope) -> Q:
+        q = Q(polres_id=scope.polres_id)
+        if scope.polsek_ids is not None:
+            territorial = Q(polsek_id__in=scope.polsek_ids)
+            if scope.kelurahan_codes is not None and scope.role == "bhabinkamtibmas":
+                territorial = Q(kelurahan_id__in=scope.kelurahan_codes)
+            q &= territorial
+        return q
+
+
+class IncidentLog(models.Model):
+    """One line of an incident's timeline (what happened, who did it). The audit ledger keeps the proof."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="log")
+    created_at = models.DateTimeField()
+    kind = models.CharField(max_length=40)
+    message = models.CharField(max_length=500)
+    actor_username = models.CharField(max_length=150, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "riwayat kejadian"
+        verbose_name_plural = "riwayat kejadian"
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.kind}"

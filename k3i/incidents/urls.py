@@ -1,0 +1,12 @@
+"""Public pages of intake (no login): the report form and the tracking page. Included at the site root."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "incidents"
+urlpatterns = [
+    path("lapor/", views.lapor, name="lapor"),
+    path("lacak/", views.lacak, name="lacak"),
+    path("lacak/<str:code>/", views.lacak_detail, name="lacak_detail"),
+]

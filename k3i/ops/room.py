@@ -1,0 +1,806 @@
+"""The operations room (``ops/``): live map, queues, the incident page, the 110 call-taker screen and the
+patrol officer's phone view.
+
+Thin views: read through ``restrict`` (a record outside the user's scope is a 404), write only through
+the actions of ``k3i.incidents`` and ``k3i.dispatch``, render. Pages follow ``/ops/stream`` (server-sent
+events) with ``k3i/static/k3i/room.js``: no inline script (CSP), data reaches the script through
+``json_script`` and ``data-*`` attributes.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from k3i.accounts.decorators import login_required_2fa as login_required
+from k3i.core.access import can
+from k3i.core.errors import K3iError, ValidationFailed
+from k3i.dispatch import staleness
+from k3i.dispatch.models import Assignment, PatrolUnit, UnitStatus
+from k3i.incidents import lifecycle, sla, taxonomy
+from k3i.incidents.models import Incident, IncidentLog
+from k3i.organization import selectors
+from k3i.organization.models import Polres, Region, polres_for
+
+from .views import map_labels
+
+CHANNEL = "web"  # audit channel of everything done on these pages
+MAP_LIMIT = 500  # open incidents drawn on the live map (newest first)
+QUEUE_LIMIT = 100  # rows per queue
+
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _require(user: Any, permission: str) -> None:
+    """A role without the permission does not see the page at all (404, as outside its scope)."""
+    if not can(user, permission):
+        raise Http404
+
+
+def dispatch_target_seconds(priority: int) -> int | None:
+    return sla.dispatch_target(priority)
+
+
+def arrival_target_seconds(priority: int) -> int | None:
+    return sla.arrive_target(priority)
+
+
+def stale_minutes() -> int:
+    return int(staleness.stale_after().total_seconds() // 60)
+
+
+def unit_status_label(status: str) -> str:
+    return staleness.status_label(status)
+
+
+def category_name(code: str) -> str:
+    t = taxonomy.incident_types().get(code)
+    return t.nama if t else code
+
+
+def visible_incidents(user: Any) -> QuerySet[Incident]:
+    return Incident.objects.restrict(user, "view").select_related("kelurahan", "polsek")
+
+
+def get_incident(user: Any, pk: int) -> Incident:
+    """The incident if the user may see it, else 404 (never 403)."""
+    _require(user, "view_incident")
+    incident = visible_incidents(user).filter(pk=pk).first()
+    if incident is None:
+        raise Http404("Kejadian tidak ditemukan.")
+    return incident
+
+
+def stream_url() -> str:
+    """``/ops/stream`` starting right after the newest event *now*: taken before the page reads its data,
+    so that nothing written between rendering and the browser's connection is missed."""
+    from k3i.core.events import latest_id
+
+    return f"{reverse('ops:stream')}?last_event_id={latest_id()}"
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def _error(request: HttpRequest, exc: K3iError) -> None:
+    details = "; ".join(e["message"] for e in exc.errors if e.get("message") and e["message"] not in exc.detail)
+    messages.error(request, exc.detail + (f" ({details})" if details else ""))
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- data for the live map -----------------------------------------------------------------------
+
+
+def incident_json(i: Incident) -> dict[str, Any]:
+    """An incident as the live map draws it (the same keys as the live event's payload, plus names)."""
+    return {
+        "id": i.pk, "number": i.number, "status": i.status, "category": i.category,
+        "category_name": category_name(i.category), "priority": i.priority, "lat": i.lat, "lon": i.lon,
+        "kelurahan": i.kelurahan_id, "polsek_id": i.polsek_id, "bagops": i.bagops,
+        "escalated": i.escalated_at is not None, "created_at": _iso(i.created_at), "simulated": i.is_simulated,
+    }
+
+
+def unit_json(u: PatrolUnit, now: datetime, active: dict[int, Assignment]) -> dict[str, Any]:
+    has_position = u.last_lat is not None and u.last_lon is not None
+    a = active.get(u.pk)
+    return {
+        "id": u.pk, "callsign": u.callsign, "tipe": u.tipe, "status": u.status,
+        "status_label": unit_status_label(u.status), "polsek_id": u.polsek_id,
+        "lat": u.last_lat if has_position else u.home_lat, "lon": u.last_lon if has_position else u.home_lon,
+        "position_at": _iso(u.last_position_at), "has_position": has_position,
+        "stale": staleness.is_stale(u, now), "incident_id": a.incident_id if a else None,
+    }
+
+
+def live_map_data(user: Any) -> dict[str, Any]:
+    """Open incidents and active units the user may see (what ``/ops/peta`` draws and re-reads)."""
+    now = timezone.now()
+    incidents = list(visible_incidents(user).filter(status__in=Incident.OPEN_STATUSES).order_by("-created_at")[:MAP_LIMIT])
+    units = list(selectors.visible_units(user))
+    active = {
+        a.unit_id: a
+        for a in Assignment.objects.filter(unit__in=[u.pk for u in units], status__in=Assignment.ACTIVE)
+    }
+    return {
+        "now": now.isoformat(),
+        "stale_minutes": stale_minutes(),
+        "incidents": [incident_json(i) for i in incidents],
+        "units": [unit_json(u, now, active) for u in units],
+    }
+
+
+def _kelurahan_points(polres: Polres | None) -> dict[str, list[float]]:
+    """Representative point of every kelurahan: where an incident located only by kelurahan is drawn."""
+    if polres is None:
+        return {}
+    qs = Region.objects.filter(
+        level=Region.Level.KELURAHAN, parent__polsek__polres=polres, lat__isnull=False, lon__isnull=False
+    ).values_list("kode", "lat", "lon")
+    return {kode: [float(lat or 0), float(lon or 0)] for kode, lat, lon in qs}
+
+
+def live_map_labels() -> dict[str, str]:
+    return {
+        **map_labels(),
+        "incidents": _("Kejadian terbuka"),
+        "live_units": _("Unit patroli (posisi langsung)"),
+        "stale": _("posisi basi"),
+        "no_position": _("belum ada posisi (di pangkalan)"),
+        "last_position": _("posisi terakhir"),
+        "open_incident": _("Buka kejadian"),
+        "approx": _("lokasi perkiraan (pusat kelurahan)"),
+        "assigned_to": _("menangani kejadian"),
+        "priority": _("Prioritas"),
+        "connected": _("Langsung"),
+        "disconnected": _("Terputus — menyambung ulang…"),
+        "new_incident": _("Kejadian baru"),
+    }
+
+
+# --- pages: live map -----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def peta(request: HttpRequest) -> HttpResponse:
+    """``/ops/peta``: incidents by priority, units by state (stale greyed), Polsek areas — live."""
+    user = request.user
+    _require(user, "view_incident")
+    stream = stream_url()
+    geo = selectors.jurisdiction_geojson(user)
+    # The live map shows live units, not home bases or Pospol; Bhabinkamtibmas gaps belong to the overview.
+    geo["units"] = {"type": "FeatureCollection", "features": []}
+    geo["pospol"] = {"type": "FeatureCollection", "features": []}
+    for f in geo["kelurahan"]["features"]:
+        f["properties"]["gap"] = False
+    geo["labels"] = live_map_labels()
+    live = live_map_data(user)
+    live["kelurahan_points"] = _kelurahan_points(polres_for(user))
+    live["incident_url"] = reverse("ops:kejadian", args=[0])
+    live["data_url"] = reverse("ops:peta_data")
+    live["labels"] = geo["labels"]
+    live["categories"] = {t.kode: t.nama for t in taxonomy.incident_types().values()}
+    live["statuses"] = {str(v): str(label) for v, label in Incident.Status.choices}
+    return render(request, "ops/room/peta.html", {
+        "map_data": geo, "live": live, "stream_url": stream,
+        "legend_priorities": [(p, taxonomy.priorities()[p].nama) for p in (1, 2, 3, 4)],
+        "legend_units": [(s.value, unit_status_label(s.value)) for s in UnitStatus],
+    })
+
+
+@login_required
+@require_GET
+def peta_data(request: HttpRequest) -> JsonResponse:
+    """The live map's data again (after a reconnect, or for a unit it did not know)."""
+    _require(request.user, "view_incident")
+    return JsonResponse(live_map_data(request.user))
+
+
+# --- pages: queues -------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueRow:
+    incident: Incident
+    deadline: datetime | None  # the target this row counts down to
+    target_label: str
+    reasons: list[str]
+
+    @property
+    def category_name(self) -> str:
+        return category_name(self.incident.category)
+
+    @property
+    def overdue(self) -> bool:
+        return self.deadline is not None and self.deadline < timezone.now()
+
+
+@dataclass
+class Queue:
+    key: str
+    title: str
+    hint: str
+    rows: list[QueueRow]
+
+
+def _dispatch_row(i: Incident, reasons: list[str] | None = None) -> QueueRow:
+    target = dispatch_target_seconds(i.priority)
+    deadline = i.created_at + timedelta(seconds=target) if target else None
+    return QueueRow(i, deadline, _("target penugasan"), reasons or [])
+
+
+def _arrival_row(i: Incident, reasons: list[str] | None = None) -> QueueRow:
+    if i.arrived_at:
+        return QueueRow(i, None, _("sudah tiba"), reasons or [])
+    target = arrival_target_seconds(i.priority)
+    deadline = i.created_at + timedelta(seconds=target) if target else None
+    return QueueRow(i, deadline, _("target tiba"), reasons or [])
+
+
+def _row(i: Incident, reasons: list[str] | None = None) -> QueueRow:
+    if i.status in (Incident.Status.BARU, Incident.Status.DIVERIFIKASI):
+        return _dispatch_row(i, reasons)
+    return _arrival_row(i, reasons)
+
+
+def queues(user: Any) -> list[Queue]:
+    open_ = visible_incidents(user).filter(status__in=Incident.OPEN_STATUSES).order_by("priority", "created_at")
+    S = Incident.Status
+
+    def rows(qs: QuerySet[Incident], make: Any = _row, bagops: bool = False) -> list[QueueRow]:
+        return [make(i, list(i.bagops_reasons or []) if bagops else None) for i in qs[:QUEUE_LIMIT]]
+
+    return [
+        Queue("baru", _("Baru"), _("belum diverifikasi; hitung mundur ke target penugasan"),
+              rows(open_.filter(status=S.BARU), _dispatch_row)),
+        Queue("menunggu", _("Menunggu penugasan"), _("sudah diverifikasi, belum ada unit"),
+              rows(open_.filter(status=S.DIVERIFIKASI), _dispatch_row)),
+        Queue("aktif", _("Aktif"), _("unit ditugaskan atau menangani; hitung mundur ke target tiba"),
+              rows(open_.filter(status__in=[S.DITUGASKAN, S.DITANGANI]), _arrival_row)),
+        Queue("eskalasi", _("Dinaikkan ke K3i Polres"), _("melewati target dan dinaikkan"),
+              rows(open_.filter(escalated_at__isnull=False))),
+        Queue("bagops", _("Bagops"), _("lintas wilayah, fungsi atau instansi; dengan alasannya"),
+              rows(open_.filter(bagops=True), bagops=True)),
+    ]
+
+
+@login_required
+@require_GET
+def antrian(request: HttpRequest) -> HttpResponse:
+    """``/ops/antrian``: the queues with countdowns; ``?bagian=1`` (or an HTMX request) is the queues only."""
+    _require(request.user, "view_incident")
+    stream = stream_url()
+    ctx = {"queues": queues(request.user), "now": timezone.now(), "stream_url": stream}
+    if request.GET.get("bagian") or request.headers.get("HX-Request"):
+        return render(request, "ops/room/_queues.html", ctx)
+    return render(request, "ops/room/antrian.html", ctx)
+
+
+# --- pages: the incident -------------------------------------------------------------------------
+
+
+@dataclass
+class RecRow:
+    """One recommendation as the page shows it (ETA in minutes, distance in km)."""
+
+    rank: int
+    unit: PatrolUnit
+    eta_seconds: int | None
+    eta_min: int | None
+    km: str
+    reasons: list[str]
+    stale: bool
+    pull_from: Assignment | None
+
+
+def _recommendations(incident: Incident) -> tuple[list[RecRow], str]:
+    if not incident.is_open:
+        return [], ""
+    from k3i.dispatch.recommend import recommend
+
+    try:
+        recs = list(recommend(incident, limit=5))
+    except K3iError as exc:
+        return [], exc.detail
+    rows = []
+    for rank, r in enumerate(recs, start=1):
+        eta = int(r.eta_seconds) if r.eta_seconds is not None else None
+        rows.append(RecRow(
+            rank=rank, unit=r.unit, eta_seconds=eta, eta_min=max(1, round(eta / 60)) if eta is not None else None,
+            km=f"{r.distance_m / 1000:.1f}".replace(".", ",") if r.distance_m is not None else "",
+            reasons=list(r.reasons), stale=bool(r.stale), pull_from=r.pull_from,
+        ))
+    return rows, ""
+
+
+def _likely_duplicates(incident: Incident, user: Any) -> list[tuple[Incident, list[str]]]:
+    if not incident.is_open or incident.duplicate_of_id:
+        return []
+    from k3i.incidents.duplicates import likely_duplicates
+
+    found = list(likely_duplicates(incident))
+    if not found:
+        return []
+    visible = set(visible_incidents(user).filter(pk__in=[d.pk for d, _r in found]).values_list("pk", flat=True))
+    return [(d, list(r)) for d, r in found if d.pk in visible]
+
+
+def _live_context(incident: Incident, user: Any) -> dict[str, Any]:
+    """The parts of the incident page that change while it is open (refreshed live)."""
+    assignments = list(incident.assignments.select_related("unit", "assigned_by").order_by("-assigned_at"))
+    next_steps = {a.pk: _next_steps(a) for a in assignments}
+    return {
+        "incident": incident,
+        "assignments": [(a, next_steps[a.pk]) for a in assignments],
+        "timeline": list(IncidentLog.objects.filter(incident=incident).order_by("-created_at", "-id")[:200]),
+        "row": _row(incident) if incident.is_open else None,
+        "may_dispatch": can(user, "dispatch_incident"),
+    }
+
+
+ASSIGNMENT_STEPS = [
+    (Assignment.Status.DITERIMA, "accepted_at"),
+    (Assignment.Status.MENUJU, "enroute_at"),
+    (Assignment.Status.TIBA, "arrived_at"),
+    (Assignment.Status.SELESAI, "completed_at"),
+]
+
+
+def _next_steps(a: Assignment) -> list[tuple[str, str]]:
+    """The steps still ahead of an active assignment (value, label); the first is the usual next one."""
+    if a.status not in Assignment.ACTIVE:
+        return []
+    order = [Assignment.Status.DITUGASKAN] + [s for s, _f in ASSIGNMENT_STEPS]
+    at = order.index(Assignment.Status(a.status))
+    ahead = order[at + 1:]
+    if a.arrived_at is None and len(ahead) > 1:
+        ahead = [s for s in ahead if s != Assignment.Status.SELESAI]  # "selesai" only after arriving
+    return [(s.value, str(s.label)) for s in ahead]
+
+
+def close_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The closing outcomes grouped by closing status: [(status label, [("status:code", label), ...])]."""
+    return [
+        (str(Incident.Status(status).label), [(f"{status}:{code}", label) for code, label in codes.items()])
+        for status, codes in lifecycle.DISPOSITIONS.items()
+    ]
+
+
+@login_required
+@require_GET
+def kejadian(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    stream = stream_url()
+    incident = get_incident(user, pk)
+    if request.GET.get("bagian") or request.headers.get("HX-Request"):
+        return render(request, "ops/room/_kejadian_live.html", _live_context(incident, user))
+    linked = list(visible_incidents(user).filter(duplicate_of=incident).order_by("created_at"))
+    parent = visible_incidents(user).filter(pk=incident.duplicate_of_id).first() if incident.duplicate_of_id else None
+    may_change = can(user, "change_incident")
+    may_dispatch = can(user, "dispatch_incident")
+    recs, rec_error = _recommendations(incident) if may_dispatch else ([], "")
+    recommended_ids = {r.unit.pk for r in recs}
+    other_units = []
+    if may_dispatch and incident.is_open:
+        other_units = [
+            u for u in selectors.visible_units(user).exclude(pk__in=recommended_ids)
+            if u.status not in (UnitStatus.TIDAK_TERSEDIA, UnitStatus.DARURAT)
+        ]
+    triage = incident.triage or {}
+    explanation = triage.get("explanation") or {}
+    ctx = {
+        **_live_context(incident, user),
+        "category_name": category_name(incident.category),
+        "priority_name": taxonomy.priorities()[incident.priority].nama,
+        "triage": triage,
+        "triage_category_name": category_name(triage.get("category", "")) if triage else "",
+        "triage_words": explanation.get("words") or [],
+        "triage_rules": explanation.get("rules") or [],
+        "triage_alternatives": [
+            (a.get("category"), category_name(a.get("category", "")), a.get("confidence"))
+            for a in explanation.get("alternatives") or []
+        ],
+        "categories": [(t.kode, t.nama) for t in taxonomy.incident_types().values()],
+        "priorities": [(p.prioritas, p.nama) for p in taxonomy.priorities().values()],
+        "routing": incident.routing or {},
+        "linked": linked,
+        "parent": parent,
+        "duplicates": _likely_duplicates(incident, user) if may_change else [],
+        "may_change": may_change,
+        "may_dispatch": may_dispatch,
+        "may_view_reporter": can(user, "view_reporter"),
+        "has_reporter": bool(incident.reporter_name or incident.reporter_phone),
+        "recommendations": recs,
+        "rec_error": rec_error,
+        "other_units": other_units,
+        "close_choices": close_choices(),
+        "geo_uri": _geo_uri(incident),
+        "stream_url": stream,
+    }
+    return render(request, "ops/room/kejadian.html", ctx)
+
+
+def _geo_uri(incident: Incident) -> str:
+    lat, lon = incident.lat, incident.lon
+    if lat is None or lon is None:
+        if incident.kelurahan is None or incident.kelurahan.lat is None or incident.kelurahan.lon is None:
+            return ""
+        lat, lon = incident.kelurahan.lat, incident.kelurahan.lon
+    return f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}({incident.number})"
+
+
+def _back(incident: Incident) -> HttpResponse:
+    return redirect("ops:kejadian", pk=incident.pk)
+
+
+@login_required
+@require_POST
+def kejadian_triase(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirm the triage suggestion or override category/priority (``confirm_triage``)."""
+    from k3i.incidents.actions import confirm_triage
+
+    incident = get_incident(request.user, pk)
+    category = request.POST.get("category") or None
+    priority = _int(request.POST.get("priority"))
+    if request.POST.get("priority") and priority is None:
+        priority = -1  # let the action name the field
+    try:
+        confirm_triage(request.user, incident, category=category, priority=priority, channel=CHANNEL)
+    except K3iError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Triase dikonfirmasi."))
+    return _back(incident)
+
+
+@login_required
+@require_POST
+def kejadian_pelapor(request: HttpRequest, pk: int) -> HttpResponse:
+    """The reporter's name and phone (HTMX partial); every view is written to the ledger."""
+    from k3i.incidents.actions import reporter_identity
+
+    incident = get_incident(request.user, pk)
+    if not can(request.user, "view_reporter"):
+        return HttpResponse(_("Identitas pelapor hanya untuk petugas yang berwenang."), status=403)
+    identity = reporter_identity(request.user, incident, channel=CHANNEL)
+    return render(request, "ops/room/_pelapor.html", {"identity": identity, "incident": incident})
+
+
+@login_required
+@require_POST
+def kejadian_tugaskan(request: HttpRequest, pk: int) -> HttpResponse:
+    """One-click dispatch of a recommended (or another) unit; another than the first needs a reason."""
+    from k3i.dispatch.actions import dispatch_unit
+
+    user = request.user
+    incident = get_incident(user, pk)
+    unit = PatrolUnit.objects.restrict(user, "view").filter(pk=_int(request.POST.get("unit")) or 0).first()
+    if unit is None:
+        messages.error(request, _("Unit tidak ditemukan atau di luar lingkup Anda."))
+        return _back(incident)
+    rank = _int(request.POST.get("rank"))
+    reason = (request.POST.get("override_reason") or "").strip()
+    if rank != 1 and not reason:
+        messages.error(request, _("Alasan wajib diisi bila tidak memilih unit rekomendasi pertama."))
+        return _back(incident)
+    try:
+        a = dispatch_unit(
+            user, incident, unit, channel=CHANNEL, override_reason=reason, recommended_rank=rank,
+            eta_seconds=_int(request.POST.get("eta")), pull=request.POST.get("pull") == "1",
+        )
+    except K3iError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("%(unit)s ditugaskan ke %(number)s.") % {"unit": a.unit.callsign,
+                                                                             "number": incident.number})
+    return _back(incident)
+
+
+@login_required
+@require_POST
+def kejadian_tutup(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_incident(request.user, pk)
+    status, _sep, disposition = (request.POST.get("hasil") or "").partition(":")
+    try:
+        lifecycle.close_incident(
+            request.user, incident, status=status, disposition=disposition,
+            note=(request.POST.get("note") or "").strip(), channel=CHANNEL,
+        )
+    except K3iError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Kejadian ditutup."))
+    return _back(incident)
+
+
+@login_required
+@require_POST
+def kejadian_buka(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_incident(request.user, pk)
+    try:
+        lifecycle.reopen_incident(request.user, incident, reason=(request.POST.get("reason") or "").strip(), channel=CHANNEL)
+    except K3iError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Kejadian dibuka kembali."))
+    return _back(incident)
+
+
+@login_required
+@require_POST
+def kejadian_tautkan(request: HttpRequest, pk: int) -> HttpResponse:
+    """Link this report to an earlier one as its duplicate (``link_duplicate``)."""
+    from k3i.incidents.duplicates import link_duplicate
+
+    user = request.user
+    incident = get_incident(user, pk)
+    target = visible_incidents(user).filter(pk=_int(request.POST.get("duplicate_of")) or 0).first()
+    if target is None:
+        messages.error(request, _("Kejadian induk tidak ditemukan atau di luar lingkup Anda."))
+        return _back(incident)
+    try:
+        link_duplicate(user, incident, duplicate_of=target, channel=CHANNEL)
+    except K3iError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Ditautkan sebagai laporan duplikat dari %(number)s.") % {"number": target.number})
+    return _back(incident)
+
+
+@login_required
+@require_POST
+def penugasan_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Advance an assignment one step (dispatcher's incident page or the officer's phone)."""
+    from k3i.dispatch.actions import advance_assignment
+
+    user = request.user
+    _require(user, "view_incident")
+    # The dispatcher sees the incident; the unit's crew sees its own unit (even when sent across a boundary).
+    a = (
+        Assignment.objects.select_related("incident", "unit")
+        .filter(Q(incident__in=visible_incidents(user)) | Q(unit__in=my_units(user)), pk=pk)
+        .first()
+    )
+    if a is None:
+        raise Http404("Penugasan tidak ditemukan.")
+    status = request.POST.get("status") or ""
+    try:
+        advance_assignment(user, a, status, channel=CHANNEL)
+    except K3iError as exc:
+        _error(request, exc)
+    else:
+        label = dict(Assignment.Status.choices).get(status, status)
+        messages.success(request, _("%(unit)s: %(status)s.") % {"unit": a.unit.callsign, "status": label})
+    nxt = request.POST.get("next") or ""
+    if nxt == "tugas":
+        return redirect("ops:tugas")
+    return redirect("ops:kejadian", pk=a.incident_id)
+
+
+# --- pages: the 110 call-taker screen ------------------------------------------------------------
+
+
+def _kelurahan_choices(polres: Polres | None) -> list[tuple[str, str]]:
+    """(label for the search list, kode) of every kelurahan of the Polres: "Miroto — Semarang Tengah"."""
+    if polres is None:
+        return []
+    qs = (
+        Region.objects.filter(level=Region.Level.KELURAHAN, parent__polsek__polres=polres)
+        .select_related("parent").order_by("nama").only("kode", "nama", "parent__nama")
+    )
+    return [(f"{r.nama} — {r.parent.nama}", r.kode) for r in qs]  # type: ignore[union-attr]
+
+
+def resolve_location(polres: Polres | None, text: str) -> tuple[Region | None, str]:
+    """A kelurahan from what the call-taker typed, and the rest as the address.
+
+    "Miroto — Semarang Tengah" (the search list), "Miroto", or "Jl. Pemuda 12, Miroto" (a kelurahan name
+    inside the text: the longest one found wins; the text becomes the address).
+    """
+    text = " ".join(text.split())
+    if not text or polres is None:
+        return None, text
+    choices = _kelurahan_choices(polres)
+    low = text.lower()
+    for label, kode in choices:
+        if label.lower() == low:
+            return Region.objects.get(pk=kode), ""
+    names: dict[str, list[str]] = {}
+    for label, kode in choices:
+        names.setdefault(label.split(" — ")[0].lower(), []).append(kode)
+    if low in names:
+        if len(names[low]) > 1:
+            options = ", ".join(label for label, kode in choices if kode in names[low])
+            raise ValidationFailed.field("lokasi", _("Nama kelurahan ini ada di beberapa kecamatan: pilih salah satu "
+                                                     "dari daftar (%(options)s).") % {"options": options})
+        return Region.objects.get(pk=names[low][0]), ""
+    found = [(n, k) for n, k in names.items() if len(k) == 1 and _contains_word(low, n)]
+    if found:
+        name, kodes = max(found, key=lambda x: len(x[0]))
+        return Region.objects.get(pk=kodes[0]), text
+    return None, text
+
+
+def _contains_word(text: str, name: str) -> bool:
+    return re.search(r"(?<![\w])" + re.escape(name) + r"(?![\w])", text) is not None
+
+
+@login_required
+@require_GET
+def triase(request: HttpRequest) -> JsonResponse:
+    """``GET /ops/triase?text=``: the triage suggestion for the call-taker screen (as ``k3i triage``)."""
+    if not (can(request.user, "create_incident") or can(request.user, "change_incident")):
+        raise Http404
+    from k3i.incidents.triage import classify
+
+    text = request.GET.get("text", "")
+    try:
+        result = classify(text).as_dict()
+    except K3iError as exc:
+        return JsonResponse(exc.as_dict(), status=exc.status)
+    result["category_name"] = category_name(result["category"])
+    result["priority_name"] = taxonomy.priorities()[result["priority"]].nama
+    return JsonResponse(result)
+
+
+def _intake_context(request: HttpRequest, polres: Polres | None, **extra: Any) -> dict[str, Any]:
+    geo = selectors.jurisdiction_geojson(request.user)
+    geo["units"] = {"type": "FeatureCollection", "features": []}
+    geo["pospol"] = {"type": "FeatureCollection", "features": []}
+    for f in geo["kelurahan"]["features"]:
+        f["properties"]["gap"] = False
+    geo["labels"] = {**map_labels(), "picked": _("Titik lokasi dipilih")}
+    return {
+        "map_data": geo,
+        "kelurahan_choices": _kelurahan_choices(polres),
+        "categories": [(t.kode, t.nama, t.prioritas_default) for t in taxonomy.incident_types().values()],
+        "priorities": [(p.prioritas, p.nama) for p in taxonomy.priorities().values()],
+        "idempotency_key": uuid.uuid4().hex,
+        "values": {},
+        "errors": {},
+        **extra,
+    }
+
+
+@login_required
+def terima(request: HttpRequest) -> HttpResponse:
+    """``/ops/terima``: the 110 call-taker screen (keyboard first; Ctrl+Enter saves)."""
+    from k3i.incidents.actions import create_incident
+
+    user = request.user
+    _require(user, "create_incident")
+    polres = polres_for(user)
+    if request.method == "POST":
+        post = request.POST
+        location_text = (post.get("lokasi") or "").strip()
+        lat, lon = _float(post.get("lat")), _float(post.get("lon"))
+        picked = lat is not None and lon is not None
+        errors: dict[str, str] = {}
+        try:
+            kelurahan, alamat = resolve_location(polres, location_text)
+        except ValidationFailed as exc:
+            kelurahan, alamat = None, location_text
+            if not picked:
+                errors["lokasi"] = exc.detail
+        if polres is None:
+            errors["lokasi"] = _("Akun Anda belum terhubung ke Polres.")
+        elif location_text and kelurahan is None and not picked and "lokasi" not in errors:
+            errors["lokasi"] = _("Kelurahan tidak dikenali: pilih dari daftar atau klik lokasi di peta.")
+        # Category and priority go to the action only when the call-taker changed them; otherwise triage
+        # decides on the final text (so a suggestion that was still loading is never counted as an override).
+        category = (post.get("category") or None) if post.get("category_manual") == "1" else None
+        priority = _int(post.get("priority")) if post.get("priority_manual") == "1" else None
+        if not errors and polres is not None:
+            try:
+                incident, created = create_incident(
+                    user, polres=polres, channel=Incident.Channel.TELEPON, text=post.get("text", ""),
+                    lat=lat if picked else None, lon=lon if picked else None,
+                    kelurahan=None if picked else kelurahan, alamat=location_text if picked else alamat,
+                    location_confirmed=True, reporter_name=post.get("reporter_name", ""),
+                    reporter_phone=post.get("reporter_phone", ""), category=category, priority=priority,
+                    idempotency_key=post.get("idempotency_key") or None, audit_channel=CHANNEL,
+                )
+            except K3iError as exc:
+                for e in exc.errors:
+                    field = {"lat": "lokasi", "lon": "lokasi", "alamat": "lokasi"}.get(e.get("field", ""), e.get("field", ""))
+                    errors.setdefault(field or "form", e.get("message", ""))
+                if not exc.errors:
+                    errors["form"] = exc.detail
+            else:
+                return redirect(f"{reverse('ops:terima')}?baru={incident.pk}")
+        ctx = _intake_context(request, polres, values=post, errors=errors)
+        ctx["idempotency_key"] = post.get("idempotency_key") or ctx["idempotency_key"]
+        return render(request, "ops/room/terima.html", ctx, status=422)
+
+    ctx = _intake_context(request, polres)
+    new_id = _int(request.GET.get("baru"))
+    if new_id:
+        saved = visible_incidents(user).filter(pk=new_id).first()
+        if saved is None:
+            # Taken for another Polsek than the call-taker's own: still show what the reporter must hear.
+            saved = Incident.objects.filter(pk=new_id, created_by_id=user.pk).first()
+        if saved is not None:
+            ctx["saved"] = saved
+            ctx["saved_category"] = category_name(saved.category)
+            ctx["saved_visible"] = visible_incidents(user).filter(pk=saved.pk).exists()
+            ctx["duplicates"] = _likely_duplicates(saved, user) if can(user, "change_incident") else []
+    return render(request, "ops/room/terima.html", ctx)
+
+
+# --- pages: the patrol officer's phone view ------------------------------------------------------
+
+
+def my_units(user: Any) -> QuerySet[PatrolUnit]:
+    """The units whose assignments this user works on from the phone view, as
+    ``k3i.dispatch.actions.may_report`` decides: a patrol officer (*anggota*) the units of their own Polsek
+    (their personel record; none = Mapolres) and function; a desk role (operator, Kapolsek, Kabagops) every
+    unit it sees."""
+    units = PatrolUnit.objects.restrict(user, "view").filter(aktif=True)
+    if getattr(user, "role", "") == "anggota":
+        personel = getattr(user, "personel", None)
+        if personel is None:
+            return units.none()
+        units = units.filter(polsek_id=personel.polsek_id)
+        if personel.fungsi_id:
+            units = units.filter(Q(fungsi_id=personel.fungsi_id) | Q(fungsi__isnull=True))
+    return units
+
+
+def my_assignments(user: Any) -> list[Assignment]:
+    """Active assignments of my units — also to an incident beyond my own territory: the crew must know
+    where it is sent (never the reporter's identity)."""
+    return list(
+        Assignment.objects.filter(status__in=Assignment.ACTIVE, unit__in=my_units(user))
+        .select_related("incident", "incident__kelurahan", "unit")
+        .order_by("incident__priority", "assigned_at")
+    )
+
+
+@login_required
+@require_GET
+def tugas(request: HttpRequest) -> HttpResponse:
+    """``/tugas/``: my current assignment, accept, status buttons, the location in a maps app."""
+    user = request.user
+    _require(user, "view_incident")
+    _require(user, "report_unit")
+    stream = stream_url()
+    items = [
+        {
+            "a": a, "steps": _next_steps(a), "geo_uri": _geo_uri(a.incident),
+            "category_name": category_name(a.incident.category), "row": _arrival_row(a.incident),
+        }
+        for a in my_assignments(user)
+    ]
+    ctx = {"items": items, "units": list(my_units(user)), "stream_url": stream}
+    if request.GET.get("bagian") or request.headers.get("HX-Request"):
+        return render(request, "ops/room/_tugas_list.html", ctx)
+    return render(request, "ops/room/tugas.html", ctx)

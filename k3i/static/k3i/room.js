@@ -1,0 +1,474 @@
+/* K3i operations room: live map, queues, incident page, call-taker screen, officer's phone view.
+ *
+ * No inline script (CSP "script-src 'self'"): the pages hand data over with json_script and data-*.
+ *  - [data-stream]          the live feed (/ops/stream, server-sent events, resumed with Last-Event-ID)
+ *  - [data-live-status]     shows whether the feed is connected
+ *  - [data-room-refresh]    "kejadian. penugasan." — re-read this part (HTMX, event "k3i-refresh") when an
+ *                           event of those kinds arrives; data-refresh-incident limits it to one incident
+ *  - [data-deadline]        a live countdown to a target time ("sisa 0:42" / "lewat 1:13")
+ *  - [data-room-map]        the live map: incidents by priority, units by state (drawn over map.js)
+ *  - [data-intake]          the 110 call-taker form: triage as you type, map click, Ctrl+Enter saves
+ * The live map sets data-live-ready="1" on its map element once drawn (the browser check waits for it).
+ */
+(function () {
+  "use strict";
+
+  var KINDS = [
+    "kejadian.baru", "kejadian.diperbarui", "kejadian.eskalasi", "penugasan.baru", "penugasan.status",
+    "unit.posisi", "unit.status", "unit.diperbarui", "sla.terlewati"
+  ];
+  var OPEN = { baru: 1, diverifikasi: 1, ditugaskan: 1, ditangani: 1 };
+  var clockOffset = 0;  // server time − browser time (ms)
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+  function now() { return Date.now() + clockOffset; }
+  function esc(text) {
+    var d = document.createElement("div");
+    d.textContent = text == null ? "" : String(text);
+    return d.innerHTML;
+  }
+  function debounce(fn, ms) {
+    var t = null;
+    return function () {
+      var args = arguments;
+      clearTimeout(t);
+      t = setTimeout(function () { fn.apply(null, args); }, ms);
+    };
+  }
+  function readJSON(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  // --- the live feed ------------------------------------------------------------------------------
+
+  var listeners = [];
+  function onEvent(fn) { listeners.push(fn); }
+
+  function connect(url) {
+    if (!url || !window.EventSource) { return; }
+    var status = $("[data-live-status]");
+    var text = status ? $("[data-live-text]", status) : null;
+    var wasDown = false;
+    function show(on) {
+      if (!status) { return; }
+      status.classList.toggle("is-on", on);
+      status.classList.toggle("is-off", !on);
+      if (text) { text.textContent = status.getAttribute(on ? "data-label-on" : "data-label-off") || ""; }
+    }
+    var source = new EventSource(url, { withCredentials: true });
+    source.onopen = function () {
+      show(true);
+      if (wasDown) { listeners.forEach(function (fn) { fn("k3i.tersambung", {}); }); }
+      wasDown = false;
+    };
+    source.onerror = function () { show(false); wasDown = true; };
+    KINDS.forEach(function (kind) {
+      source.addEventListener(kind, function (e) {
+        var payload = {};
+        try { payload = JSON.parse(e.data); } catch (err) { return; }
+        listeners.forEach(function (fn) { fn(kind, payload); });
+      });
+    });
+    window.addEventListener("pagehide", function () { source.close(); });
+  }
+
+  // --- parts re-read on events (HTMX) ---------------------------------------------------------
+
+  function incidentOf(kind, p) {
+    if (kind.indexOf("kejadian.") === 0) { return p.id; }
+    return p.incident_id != null ? p.incident_id : (p.incident != null ? p.incident : null);
+  }
+
+  function setupRefresh() {
+    $all("[data-room-refresh]").forEach(function (el) {
+      var prefixes = el.getAttribute("data-room-refresh").split(/\s+/).filter(Boolean);
+      var only = el.getAttribute("data-refresh-incident");
+      var refresh = debounce(function () {
+        if (window.htmx) { window.htmx.trigger(el, "k3i-refresh"); }
+      }, 400);
+      onEvent(function (kind, p) {
+        if (kind === "k3i.tersambung") { refresh(); return; }
+        var match = prefixes.some(function (x) { return kind.indexOf(x) === 0; });
+        if (!match) { return; }
+        if (only) {
+          var id = incidentOf(kind, p);
+          if (id != null && String(id) !== only) { return; }
+        }
+        refresh();
+      });
+    });
+  }
+
+  // --- live alerts: targets missed and escalations (for the supervisor) -------------------------
+
+  function setupAlerts() {
+    var box = $("[data-live-alerts]");
+    if (!box) { return; }
+    var url = box.getAttribute("data-incident-url") || "";
+    var closeLabel = box.getAttribute("data-label-close") || "×";
+    onEvent(function (kind, p) {
+      if (kind !== "sla.terlewati" && kind !== "kejadian.eskalasi") { return; }
+      var li = document.createElement("li");
+      li.className = "live-alert" + (kind === "kejadian.eskalasi" ? " is-escalation" : "");
+      var text = p.pesan || (kind + " " + (p.number || ""));
+      li.innerHTML = "<a href=\"" + esc(url.replace(/\/0\/$/, "/" + p.id + "/")) + "\">" + esc(text) + "</a>" +
+        "<button type=\"button\" class=\"live-alert-close\" aria-label=\"" + esc(closeLabel) + "\">×</button>";
+      li.querySelector("button").addEventListener("click", function () { li.remove(); });
+      box.insertBefore(li, box.firstChild);
+      while (box.children.length > 5) { box.removeChild(box.lastChild); }
+      setTimeout(function () { li.remove(); }, 120000);
+    });
+  }
+
+  // --- countdowns ---------------------------------------------------------------------------------
+
+  function fmt(ms) {
+    var s = Math.floor(Math.abs(ms) / 1000);
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+    var mm = (h ? String(m).padStart(2, "0") : String(m)) + ":" + String(r).padStart(2, "0");
+    return h ? h + ":" + mm : mm;
+  }
+  function tick() {
+    var t = now();
+    $all("[data-deadline]").forEach(function (el) {
+      var left = Date.parse(el.getAttribute("data-deadline")) - t;
+      var over = left < 0;
+      el.textContent = (over ? el.getAttribute("data-label-over") : el.getAttribute("data-label-left")) + " " + fmt(left);
+      el.classList.toggle("is-over", over);
+      el.classList.toggle("is-near", !over && left < 30000);
+      var item = el.closest(".queue-item");
+      if (item) { item.classList.toggle("is-overdue", over); }
+    });
+  }
+
+  // --- the live map ---------------------------------------------------------------------------
+
+  function LiveMap(el, data) {
+    var L = window.L;
+    var map = el.k3iMap;
+    var t = data.labels || {};
+    var incidentUrl = data.incident_url;  // ".../kejadian/0/"
+    var staleMs = (data.stale_minutes || 30) * 60000;
+    var incidents = {}, units = {};
+    var incLayer = L.layerGroup().addTo(map);
+    var unitLayer = L.layerGroup().addTo(map);
+    var list = $("[data-incident-list]");
+    var empty = $("[data-empty-list]");
+
+    function urlFor(id) { return incidentUrl.replace(/\/0\/$/, "/" + id + "/"); }
+    function where(i) {
+      if (i.lat != null && i.lon != null) { return { ll: [i.lat, i.lon], approx: false }; }
+      var p = i.kelurahan && data.kelurahan_points[i.kelurahan];
+      return p ? { ll: p, approx: true } : null;
+    }
+    function catName(code) { return (data.categories || {})[code] || code; }
+    function statusName(code) { return (data.statuses || {})[code] || code; }
+
+    function incidentIcon(i, approx, fresh) {
+      var cls = "inc-marker inc-p" + i.priority + (approx ? " inc-approx" : "") + (i.escalated ? " inc-escalated" : "") + (i.overdue ? " inc-overdue" : "") +
+        (fresh ? " is-new" : "");
+      // Reports placed at the same kelurahan centre are fanned out a little so that each stays visible.
+      var spread = approx ? [((i.id % 5) - 2) * 7, ((Math.floor(i.id / 5) % 3) - 1) * 7] : [0, 0];
+      return L.divIcon({
+        className: cls, iconSize: [26, 26], iconAnchor: [13 + spread[0], 13 + spread[1]],
+        html: "<span data-incident-id=\"" + esc(i.id) + "\" data-priority=\"" + esc(i.priority) + "\"><b>" + esc(i.priority) + "</b></span>"
+      });
+    }
+    function popup(i, approx) {
+      return "<strong>P" + esc(i.priority) + " · " + esc(i.category_name || catName(i.category)) + "</strong><br>" +
+        "<span class=\"mono\">" + esc(i.number) + "</span> · " + esc(statusName(i.status)) +
+        (approx ? "<br><em>" + esc(t.approx) + "</em>" : "") +
+        "<br><a href=\"" + esc(urlFor(i.id)) + "\">" + esc(t.open_incident) + " →</a>";
+    }
+    function putIncident(i, fresh) {
+      var old = incidents[i.id];
+      if (old) {
+        incLayer.removeLayer(old.marker);
+        i = Object.assign({}, old.data, i);
+      }
+      delete incidents[i.id];
+      if (!OPEN[i.status]) { return; }
+      var w = where(i);
+      var marker = null;
+      if (w) {
+        marker = L.marker(w.ll, {
+          icon: incidentIcon(i, w.approx, fresh), keyboard: false,
+          zIndexOffset: 2000 + (5 - i.priority) * 100, title: i.number
+        }).bindPopup(popup(i, w.approx));
+        incLayer.addLayer(marker);
+      }
+      incidents[i.id] = { data: i, marker: marker || L.layerGroup() };
+    }
+
+    // Stale: the last reported position is too old. A unit that never reported is not stale: its home
+    // base stands in for it (drawn hollow).
+    function isStale(u) {
+      if (!u.position_at) { return false; }
+      return now() - Date.parse(u.position_at) > staleMs;
+    }
+    function unitIcon(u) {
+      var cls = "unit-live st-" + u.status + (u.stale ? " is-stale" : "") + (u.has_position ? "" : " no-pos");
+      return L.divIcon({
+        className: cls, iconSize: null, iconAnchor: [9, 9],
+        html: "<span class=\"unit-dot\" data-unit-id=\"" + esc(u.id) + "\"></span><span class=\"unit-call\">" + esc(u.callsign) + "</span>"
+      });
+    }
+    function unitPopup(u) {
+      var when = u.position_at ? new Date(u.position_at).toLocaleTimeString("id-ID", { hour: "2-digit", minute: "2-digit" }) : "";
+      return "<strong class=\"mono\">" + esc(u.callsign) + "</strong><br>" + esc(u.status_label || u.status) +
+        (u.incident_id ? "<br>" + esc(t.assigned_to) + " <a href=\"" + esc(urlFor(u.incident_id)) + "\">#" + esc(u.incident_id) + "</a>" : "") +
+        "<br><span class=\"muted\">" + (u.has_position ? esc(t.last_position) + " " + esc(when) : esc(t.no_position)) + "</span>" +
+        (u.stale && u.has_position ? " · <span class=\"gap-text\">" + esc(t.stale) + "</span>" : "");
+    }
+    function putUnit(u) {
+      var old = units[u.id];
+      if (old) { unitLayer.removeLayer(old.marker); u = Object.assign({}, old.data, u); }
+      delete units[u.id];
+      u.stale = isStale(u);
+      if (u.lat == null || u.lon == null) { units[u.id] = { data: u, marker: L.layerGroup() }; return; }
+      var marker = L.marker([u.lat, u.lon], {
+        icon: unitIcon(u), keyboard: false, zIndexOffset: u.stale ? 0 : 1000, title: u.callsign
+      }).bindPopup(unitPopup(u));
+      unitLayer.addLayer(marker);
+      units[u.id] = { data: u, marker: marker };
+    }
+
+    function counts() {
+      var c = { p1: 0, incidents: 0, available: 0, stale: 0 };
+      Object.keys(incidents).forEach(function (k) {
+        c.incidents += 1;
+        if (incidents[k].data.priority === 1) { c.p1 += 1; }
+      });
+      Object.keys(units).forEach(function (k) {
+        var u = units[k].data;
+        if (u.stale) { c.stale += 1; } else if (u.status === "tersedia") { c.available += 1; }
+      });
+      Object.keys(c).forEach(function (k) {
+        var n = $("[data-count=\"" + k + "\"]");
+        if (n) { n.textContent = String(c[k]); }
+      });
+    }
+    function renderList() {
+      if (!list) { return; }
+      var rows = Object.keys(incidents).map(function (k) { return incidents[k].data; });
+      rows.sort(function (a, b) { return a.priority - b.priority || Date.parse(b.created_at) - Date.parse(a.created_at); });
+      list.innerHTML = rows.slice(0, 200).map(function (i) {
+        return "<li class=\"feed-item prio-" + esc(i.priority) + "\" data-incident-id=\"" + esc(i.id) + "\">" +
+          "<a href=\"" + esc(urlFor(i.id)) + "\"><span class=\"prio-badge prio-" + esc(i.priority) + "\">P" + esc(i.priority) + "</span> " +
+          "<span class=\"feed-main\"><strong>" + esc(i.category_name || catName(i.category)) + "</strong>" +
+          "<span class=\"muted small mono\">" + esc(i.number) + " · " + esc(statusName(i.status)) + "</span></span></a></li>";
+      }).join("");
+      if (empty) { empty.hidden = rows.length > 0; }
+    }
+    var refreshViews = debounce(function () { counts(); renderList(); }, 150);
+
+    function load(snapshot, replace) {
+      if (replace) {
+        incLayer.clearLayers(); unitLayer.clearLayers(); incidents = {}; units = {};
+      }
+      (snapshot.incidents || []).forEach(function (i) { putIncident(i, false); });
+      (snapshot.units || []).forEach(function (u) { putUnit(u); });
+      refreshViews();
+    }
+    var resync = debounce(function () {
+      fetch(data.data_url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (snap) { if (snap) { load(snap, true); } })
+        .catch(function () { /* the next event or reconnect tries again */ });
+    }, 1500);
+
+    function unitFrom(p) {
+      var id = p.unit_id != null ? p.unit_id : p.id;
+      var u = { id: id };
+      var last = p.positions && p.positions.length ? p.positions[p.positions.length - 1] : p;
+      var lat = last.lat != null ? last.lat : last.last_lat, lon = last.lon != null ? last.lon : last.last_lon;
+      if (lat != null && lon != null) { u.lat = lat; u.lon = lon; u.has_position = true; }
+      var at = last.device_time || last.position_at || last.last_position_at;
+      if (at) { u.position_at = at; }
+      if (p.status) { u.status = p.status; }
+      if (p.status_label) { u.status_label = p.status_label; }
+      if (p.callsign) { u.callsign = p.callsign; }
+      return u;
+    }
+
+    onEvent(function (kind, p) {
+      if (kind === "k3i.tersambung") { resync(); return; }
+      if (kind.indexOf("kejadian.") === 0 && p.id != null) {
+        var i = Object.assign({}, p);
+        if (kind === "kejadian.eskalasi") { i.escalated = true; }
+        if (!i.category_name) { i.category_name = catName(i.category); }
+        putIncident(i, kind === "kejadian.baru");
+        refreshViews();
+      } else if (kind.indexOf("unit.") === 0) {
+        var u = unitFrom(p);
+        if (u.id == null) { return; }
+        if (!units[u.id]) { resync(); return; }  // a unit this page did not know (new, or now in scope)
+        if (!u.status_label && u.status && u.status !== units[u.id].data.status) { u.status_label = u.status; resync(); }
+        putUnit(u);
+        refreshViews();
+      } else if (kind.indexOf("penugasan.") === 0) {
+        resync();  // unit ↔ incident links and unit states follow the assignment
+      } else if (kind === "sla.terlewati") {
+        var id = p.incident_id != null ? p.incident_id : p.id;
+        if (id != null && incidents[id]) { putIncident({ id: id, overdue: true }, false); }
+      }
+    });
+
+    // Staleness moves with time even without events.
+    setInterval(function () {
+      Object.keys(units).forEach(function (k) {
+        var u = units[k].data;
+        if (isStale(u) !== u.stale) { putUnit({ id: u.id }); }
+      });
+      counts();
+    }, 30000);
+
+    load(data, false);
+    el.setAttribute("data-live-ready", "1");
+  }
+
+  function setupLiveMap(holder) {
+    var el = document.getElementById(holder.getAttribute("data-room-map"));
+    var data = readJSON(holder.getAttribute("data-live-source"));
+    if (!el || !data || !window.L) { return; }
+    if (el.k3iMap) { LiveMap(el, data); return; }
+    // map.js draws on DOMContentLoaded before us; wait for it if it has not yet.
+    var tries = 0;
+    var wait = setInterval(function () {
+      tries += 1;
+      if (el.k3iMap) { clearInterval(wait); LiveMap(el, data); } else if (tries > 100) { clearInterval(wait); }
+    }, 50);
+  }
+
+  // --- the 110 call-taker screen ----------------------------------------------------------------
+
+  function setupIntake(form) {
+    var text = $("[data-text]", form);
+    var hint = $("[data-triage-hint]", form);
+    var category = $("[data-field=category]", form);
+    var priority = $("[data-field=priority]", form);
+    var location = $("[data-location]", form);
+    var latIn = $("[data-lat]", form), lonIn = $("[data-lon]", form);
+    var pickedText = $("[data-picked-text]", form);
+    var url = form.getAttribute("data-triage-url");
+    var seq = 0;
+
+    function manual(name) { return $("[data-manual=" + name + "]", form).value === "1"; }
+    [category, priority].forEach(function (sel) {
+      sel.addEventListener("change", function () {
+        $("[data-manual=" + sel.getAttribute("data-field") + "]", form).value = sel.value ? "1" : "";
+      });
+    });
+
+    var triage = debounce(function () {
+      var value = text.value.trim();
+      if (value.length < 4) { hint.textContent = ""; return; }
+      var mine = ++seq;
+      fetch(url + "?text=" + encodeURIComponent(value.slice(0, 5000)), {
+        credentials: "same-origin", headers: { Accept: "application/json" }
+      }).then(function (r) { return r.ok ? r.json() : null; }).then(function (res) {
+        if (!res || mine !== seq) { return; }
+        if (!manual("category")) { category.value = res.category; }
+        if (!manual("priority")) { priority.value = String(res.priority); }
+        var words = ((res.explanation || {}).words || []).slice(0, 4).map(function (w) { return w.word; });
+        hint.innerHTML = "<span class=\"muted\">" + esc(hint.getAttribute("data-label") || "") + ":</span> " +
+          "<strong>" + esc(res.category_name) + "</strong> · P" + esc(res.priority) + " " +
+          esc(res.priority_name) + " · " + Math.round(res.confidence * 100) + "%" +
+          (words.length ? " — <span class=\"muted\">" + esc(words.join(", ")) + "</span>" : "");
+        hint.classList.add("is-shown");
+      }).catch(function () { /* the server decides when saving */ });
+    }, 300);
+    text.addEventListener("input", triage);
+    if (text.value) { triage(); }
+
+    // Ctrl+Enter (⌘+Enter) saves from any field.
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+      }
+    });
+    form.addEventListener("submit", function () {
+      var btn = $("button[type=submit]", form);
+      if (form.getAttribute("data-sending")) { return; }
+      form.setAttribute("data-sending", "1");
+      setTimeout(function () { if (btn) { btn.disabled = true; } }, 0);
+    });
+
+    // The map: a click sets the point (and the kelurahan under it); typing a place clears the point.
+    var mapEl = $("[data-intake-map]");
+    var data = mapEl ? readJSON(mapEl.getAttribute("data-source")) : null;
+    if (!mapEl || !data || !window.L) { return; }
+    var L = window.L;
+    var map = L.map(mapEl, { attributionControl: false, zoomSnap: 0.25, scrollWheelZoom: false, keyboard: false });
+    mapEl.setAttribute("tabindex", "-1");  // keyboard-first: Tab goes through the form, not the map
+    var kecamatan = {};
+    (data.polsek.features || []).forEach(function (f) { kecamatan[f.properties.id] = f.properties.kecamatan; });
+    var byLabel = {};
+    var marker = null;
+    L.geoJSON(data.polsek, {
+      interactive: false,
+      style: function (f) { return { color: f.properties.color, weight: 2, fillOpacity: 0.06, className: "polsek-area" }; }
+    }).addTo(map);
+    var kel = L.geoJSON(data.kelurahan, {
+      style: function () { return { color: "#36454f", weight: 0.8, opacity: 0.6, fillColor: "#1d5fa8", fillOpacity: 0.04, dashArray: "3 3" }; },
+      onEachFeature: function (f, layer) {
+        var label = f.properties.nama + " — " + (kecamatan[f.properties.polsek_id] || "");
+        byLabel[label.toLowerCase()] = layer;
+        layer.on("click", function (e) { pick(e.latlng, label); });
+        layer.bindTooltip(esc(f.properties.nama), { sticky: true, direction: "top" });
+      }
+    }).addTo(map);
+    map.on("click", function (e) { pick(e.latlng, null); });
+    var bounds = kel.getBounds();
+    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [6, 6] }); } else { map.setView([-2.5, 118], 4); }
+
+    function pick(latlng, label) {
+      latIn.value = latlng.lat.toFixed(6);
+      lonIn.value = latlng.lng.toFixed(6);
+      if (marker) { marker.setLatLng(latlng); } else {
+        marker = L.marker(latlng, {
+          keyboard: false,
+          icon: L.divIcon({ className: "pick-marker", iconSize: [22, 22], iconAnchor: [11, 22], html: "<span></span>" })
+        }).addTo(map);
+      }
+      if (label) { location.value = label; }
+      pickedText.textContent = (data.labels.picked || "") + ": " + latIn.value + ", " + lonIn.value;
+    }
+    if (latIn.value && lonIn.value) { pick(L.latLng(Number(latIn.value), Number(lonIn.value)), null); }
+    location.addEventListener("input", function () {
+      if (latIn.value) {
+        latIn.value = ""; lonIn.value = "";
+        if (marker) { map.removeLayer(marker); marker = null; }
+        pickedText.textContent = "";
+      }
+      var layer = byLabel[location.value.trim().toLowerCase()];
+      if (layer) { map.fitBounds(layer.getBounds(), { maxZoom: 15 }); layer.openTooltip(); }
+    });
+  }
+
+  // --- start ------------------------------------------------------------------------------------
+
+  function init() {
+    var live = $("[data-stream]");
+    if (live && live.getAttribute("data-server-now")) {
+      var server = Date.parse(live.getAttribute("data-server-now"));
+      if (!isNaN(server)) { clockOffset = server - Date.now(); }
+    }
+    $all("[data-room-map]").forEach(setupLiveMap);
+    $all("[data-intake]").forEach(setupIntake);
+    setupRefresh();
+    setupAlerts();
+    tick();
+    setInterval(tick, 1000);
+    if (live) { connect(live.getAttribute("data-stream")); }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
