@@ -88,6 +88,60 @@ rows = Incident.objects.filter(idempotency_key__startswith=sys.argv[1]).values_l
 print(json.dumps({"ids": [r[0] for r in rows], "numbers": {str(r[0]): r[1] for r in rows}}))
 """
 
+# create_incident called in-process (no HTTP, one persistent connection): CPU and wall time per incident,
+# statements per incident, and the triage and locate parts. One JSON line.
+INPROCESS = r"""
+import json, os, random, sys, time
+sys.path.insert(0, sys.argv[2])
+import django
+django.setup()
+from django.db import connection
+from k3i.accounts.models import User
+from k3i.incidents.actions import create_incident
+from k3i.incidents.triage import classify
+from k3i.organization import geo
+from k3i.organization.models import Polres
+from intake_http import Reports
+
+n = int(sys.argv[1])
+user = User.objects.get(username="bench_operator")
+polres = Polres.objects.order_by("id").first()
+rng = random.Random(5)
+reports = Reports(f"inproc-{os.getpid()}-")
+bodies = [reports.body(rng, i) for i in range(n + 100)]
+statements = [0]
+
+
+def count(execute, sql, params, many, context):
+    statements[0] += 1
+    return execute(sql, params, many, context)
+
+
+def one(b):
+    create_incident(user, polres=polres, channel=b["channel"], text=b["text"], lat=b["lat"], lon=b["lon"],
+                    reporter_name=b.get("reporter_name", ""), reporter_phone=b.get("reporter_phone", ""),
+                    category=b.get("category"), priority=b.get("priority"), idempotency_key=b["idempotency_key"],
+                    audit_channel="api")
+
+
+for b in bodies[:100]:
+    one(b)
+c0, w0 = time.process_time(), time.perf_counter()
+with connection.execute_wrapper(count):
+    for b in bodies[100:]:
+        one(b)
+c1, w1 = time.process_time(), time.perf_counter()
+t0 = time.process_time()
+for b in bodies[100:]:
+    classify(b["text"])
+t1 = time.process_time()
+for b in bodies[100:]:
+    geo.locate(b["lat"], b["lon"])
+t2 = time.process_time()
+print(json.dumps({"cpu_ms": 1000 * (c1 - c0) / n, "wall_ms": 1000 * (w1 - w0) / n, "statements": statements[0] / n,
+                  "triage_ms": 1000 * (t1 - t0) / n, "locate_ms": 1000 * (t2 - t1) / n}))
+"""
+
 # Experiments (``--variant``), not the shipped configuration: written into the run's temporary directory.
 POOL_SETTINGS = """
 from k3i.settings import *  # noqa: F401,F403
@@ -658,6 +712,11 @@ def bench_database(kind: str, args: argparse.Namespace, run_tag: str, stopped: l
                         sent += run.results
                     stack.stop_all()
             check = verify(stack, prefix, sent)
+            if args.inprocess:
+                out = subprocess.run([PYTHON, "-c", INPROCESS, str(args.inprocess), str(ROOT / "bench")], env=stack.env,
+                                     cwd=ROOT, check=True, capture_output=True, text=True).stdout
+                check["inprocess"] = json.loads(out.strip().splitlines()[-1])
+                log(f"{stack.label}: create_incident dalam proses: {check['inprocess']}")
         finally:
             stack.stop_all()
             if not args.keep:
@@ -727,6 +786,36 @@ def section(runs: list[Run], checks: list[dict[str, Any]], floors: list[dict[str
             if r.status != 201:
                 key = f"{r.status} {r.detail[:160]}"
                 errs[key] = errs.get(key, 0) + 1
+    budget = 1000 * (os.cpu_count() or 2) / GOAL_RATE
+    for c in checks:
+        ip = c.get("inprocess")
+        same_db = [r for r in rows if r["db"] == c["db"] and r["mode"] == "tertutup" and r["rate"]]
+        fl = [f for f in floors if f["db"] == c["db"]]
+        if not ip or not same_db:
+            continue
+        parts = []
+        for variant in VARIANTS:
+            vr = [r for r in same_db if r["variant"] == variant]
+            if not vr:
+                continue
+            best = max(vr, key=lambda r: r["rate"])
+            srv = 1000 * best["server_cpu"] / best["rate"]
+            db = 1000 * best["db_cpu"] / best["rate"] if best["db_cpu"] is not None else 0.0
+            cli = 1000 * best["client_cpu"] / best["rate"]
+            total = srv + db + cli
+            floor_cpu = next((f["server_cpu_ms"] for f in fl if f["variant"] == variant
+                              and f["workers"] == best["workers"]), None)
+            parts.append(f"{VARIANTS[variant]}: server {srv:.1f}"
+                         + (f" (of which ≈ {floor_cpu:.1f} is the framework floor)" if floor_cpu else "")
+                         + (f" + PostgreSQL {db:.1f}" if best["db_cpu"] is not None else "")
+                         + f" + clients {cli:.1f} = **{total:.1f} ms** → at most ≈ {1000 * (os.cpu_count() or 2) / total:.0f}"
+                           "/s on this machine")
+        verdict.append(
+            f"- Where the time goes, {c['db']} (CPU per incident, closed-loop row with the highest rate; the goal needs "
+            f"≤ {budget:.1f} ms of CPU per incident for everything on {os.cpu_count()} cores): " + "; ".join(parts)
+            + f". `create_incident` alone, in-process on one persistent connection: {ip['cpu_ms']:.1f} ms CPU "
+            f"({ip['wall_ms']:.1f} ms wall), {ip['statements']:.0f} SQL statements through the cursor per incident (COMMIT "
+            f"not counted), of which triage {ip['triage_ms']:.2f} ms and locate {ip['locate_ms']:.3f} ms.")
     for line in stopped:
         verdict.append(f"- {line}" + ("" if line.startswith("server log") else ": more clients were not tried."))
     if errs:
@@ -777,6 +866,8 @@ def main() -> int:
                     help="server set-ups, comma-separated: asgi (shipped), pool, wsgi (experiments)")
     ap.add_argument("--pythonpath", default="", help="extra import path for the experiments (e.g. psycopg_pool)")
     ap.add_argument("--floor", type=float, default=0.0, help="also measure GET /api/v1/polres for this many s")
+    ap.add_argument("--inprocess", type=int, default=500,
+                    help="also call create_incident in-process this many times (0: skip; default 500)")
     ap.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
     ap.add_argument("--no-write", action="store_true", help="print only; do not update docs/benchmarks.md")
     args = ap.parse_args()

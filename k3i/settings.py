@@ -226,6 +226,12 @@ AUDIT_SEAL_INTERVAL_SECONDS = float(os.environ.get("K3I_AUDIT_SEAL_INTERVAL", "1
 # Intake (k3i.incidents): shared secret of the WhatsApp/SMS gateway webhook ("" = webhook off, 503),
 # duplicate window, and reports per IP and hour on the public form /lapor/.
 K3I_INTAKE_WEBHOOK_SECRET = os.environ.get("K3I_INTAKE_WEBHOOK_SECRET", "")
+if not K3I_INTAKE_WEBHOOK_SECRET and DEMO_MODE:
+    # The demo's WhatsApp/SMS gateway works out of the box with a secret derived from the demo's own key
+    # (printed by `k3i demo`); a real installation must set its own.
+    import hashlib as _hashlib
+
+    K3I_INTAKE_WEBHOOK_SECRET = _hashlib.sha256(f"webhook:{SECRET_KEY}".encode()).hexdigest()[:32]
 K3I_DUPLICATE_RADIUS_M = float(os.environ.get("K3I_DUPLICATE_RADIUS_M", "500"))
 K3I_DUPLICATE_MINUTES = float(os.environ.get("K3I_DUPLICATE_MINUTES", "30"))
 K3I_PUBLIC_REPORTS_PER_HOUR = int(os.environ.get("K3I_PUBLIC_REPORTS_PER_HOUR", "10"))

@@ -74,6 +74,10 @@ def print_summary(report: LoadReport, url: str) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for r in rows:
         print("  " + "  ".join(c.ljust(w) for c, w in zip(r[:3], widths, strict=True)) + "  " + r[3])
+    print()
+    print("Lapor tanpa login: " + url + "lapor/   ·   lacak laporan: " + url + "lacak/")
+    print("Gerbang WhatsApp/SMS: POST " + url + "api/v1/intake/messages, header X-K3i-Signature: sha256=HMAC "
+          f"dengan rahasia demo {settings.K3I_INTAKE_WEBHOOK_SECRET}")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
