@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from k3i.core import audit
 from k3i.core.access import can
@@ -26,26 +27,26 @@ CLOSING_STATUSES = (S.SELESAI, S.TIDAK_TERBUKTI, S.DIBATALKAN)
 REOPENABLE = (S.SELESAI, S.TIDAK_TERBUKTI, S.DIBATALKAN)
 MAX_NOTE = 2000
 
-# Disposition codes per closing status → label.
+# Disposition codes per closing status → label (Indonesian; marked for translation, translated where shown).
 DISPOSITIONS: dict[str, dict[str, str]] = {
     S.SELESAI: {
-        "ditangani_di_tkp": "Ditangani/diselesaikan di TKP",
-        "pelaku_diamankan": "Pelaku diamankan",
-        "dibuat_laporan_polisi": "Dibuatkan laporan polisi (diteruskan ke penyidik)",
-        "mediasi": "Diselesaikan secara kekeluargaan / keadilan restoratif",
-        "diserahkan_instansi": "Diserahkan ke instansi lain (Damkar, BPBD, Dinkes, …)",
-        "bantuan_diberikan": "Bantuan/layanan diberikan",
+        "ditangani_di_tkp": gettext_noop("Ditangani/diselesaikan di TKP"),
+        "pelaku_diamankan": gettext_noop("Pelaku diamankan"),
+        "dibuat_laporan_polisi": gettext_noop("Dibuatkan laporan polisi (diteruskan ke penyidik)"),
+        "mediasi": gettext_noop("Diselesaikan secara kekeluargaan / keadilan restoratif"),
+        "diserahkan_instansi": gettext_noop("Diserahkan ke instansi lain (Damkar, BPBD, Dinkes, …)"),
+        "bantuan_diberikan": gettext_noop("Bantuan/layanan diberikan"),
     },
     S.TIDAK_TERBUKTI: {
-        "tidak_ditemukan": "Tidak ditemukan kejadian di lokasi",
-        "laporan_palsu": "Laporan palsu / iseng",
-        "sudah_selesai": "Sudah selesai sebelum petugas tiba",
+        "tidak_ditemukan": gettext_noop("Tidak ditemukan kejadian di lokasi"),
+        "laporan_palsu": gettext_noop("Laporan palsu / iseng"),
+        "sudah_selesai": gettext_noop("Sudah selesai sebelum petugas tiba"),
     },
     S.DIBATALKAN: {
-        "dibatalkan_pelapor": "Dibatalkan oleh pelapor",
-        "di_luar_wilayah": "Di luar wilayah hukum (diteruskan)",
-        "kesalahan_input": "Kesalahan input",
-        "bukan_kewenangan_polri": "Bukan kewenangan Polri",
+        "dibatalkan_pelapor": gettext_noop("Dibatalkan oleh pelapor"),
+        "di_luar_wilayah": gettext_noop("Di luar wilayah hukum (diteruskan)"),
+        "kesalahan_input": gettext_noop("Kesalahan input"),
+        "bukan_kewenangan_polri": gettext_noop("Bukan kewenangan Polri"),
     },
 }
 

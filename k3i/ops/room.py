@@ -390,7 +390,7 @@ def _next_steps(a: Assignment) -> list[tuple[str, str]]:
 def close_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     """The closing outcomes grouped by closing status: [(status label, [("status:code", label), ...])]."""
     return [
-        (str(Incident.Status(status).label), [(f"{status}:{code}", label) for code, label in codes.items()])
+        (str(Incident.Status(status).label), [(f"{status}:{code}", _(label)) for code, label in codes.items()])
         for status, codes in lifecycle.DISPOSITIONS.items()
     ]
 
