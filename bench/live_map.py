@@ -46,6 +46,7 @@ from intake_http import (  # noqa: E402
     free_port,
     log,
     pct,
+    pg_admin,
     post,
     versions,
 )
@@ -121,6 +122,8 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
     background_rate: float = 0.0
     background_ok: int = 0
+    server_errors: list[str] = field(default_factory=list)  # the causes in the server's log
+    db_connections: int | None = None  # PostgreSQL connections open with the dashboards connected (idle)
 
 
 def measure(kind: str, args: argparse.Namespace) -> list[Outcome]:
@@ -139,7 +142,19 @@ def measure(kind: str, args: argparse.Namespace) -> list[Outcome]:
             for s in screens:
                 s.connected.wait(max(0.1, deadline - time.monotonic()))
             log(f"{kind}: {sum(s.connected.is_set() for s in screens)}/{len(screens)} dasbor tersambung")
-            return [phase(stack, port, screens, background, args) for background in args.background]
+            held = None
+            if kind == "postgresql":
+                time.sleep(1.0)
+                held = int(pg_admin("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", stack.pg_name)[0][0])
+                log(f"{kind}: {held} koneksi basis data terbuka dengan {len(screens)} dasbor tersambung")
+            outcomes = [phase(stack, port, screens, background, args) for background in args.background]
+            causes = sorted({line[:200] for line in stack.server_log(port, tail=500_000).splitlines()
+                             if line.startswith(("django.db.utils.", "psycopg.", "sqlite3."))})
+            for o in outcomes:
+                o.db_connections = held
+                if o.errors:
+                    o.server_errors = causes[:3]
+            return outcomes
         finally:
             for s in screens:
                 s.close()
@@ -227,13 +242,17 @@ def section(outcomes: list[Outcome], args: argparse.Namespace, command: str, loa
                      f"{pct(o.delays_ack, .99):.0f} | {pct(o.delays_ack, 1):.0f} | {pct(o.delays_send, .95):.0f} | {ok} |")
     notes = []
     for o in outcomes:
+        if o.db_connections is not None and not o.background_rate:
+            notes.append(f"- {o.db}: {o.db_connections} database connections open with the {o.connected} dashboards "
+                         "connected and nothing else happening (each stream keeps its own).")
         if o.background_rate:
             notes.append(f"- {o.db}, background {o.background_rate:g}/s: {o.background_ok:,} background incidents "
                          "accepted during the phase (16 clients on a fixed schedule).")
         if o.errors:
             counts = Counter(o.errors).most_common(4)
             notes.append(f"- {o.db}, background {o.background_rate:g}/s: errors: "
-                         + "; ".join(f"{n}× `{e}`" for e, n in counts))
+                         + "; ".join(f"{n}× `{e}`" for e, n in counts)
+                         + "".join(f"; server log: `{e}`" for e in o.server_errors))
     return "\n".join([
         "## Live map latency",
         "",

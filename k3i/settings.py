@@ -140,9 +140,17 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("K3I_DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("K3I_TEST_DB_NAME", "test_k3i")
+        # Under ASGI every request runs in a fresh thread, so persistent per-thread connections are never reused:
+        # a connection pool per process (psycopg-pool) keeps PostgreSQL's connection count small and steady.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": int(os.environ.get("K3I_DB_POOL_MIN", "2")),
+            "max_size": int(os.environ.get("K3I_DB_POOL_MAX", "20")),
+            "timeout": float(os.environ.get("K3I_DB_POOL_TIMEOUT", "10")),
+        }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -162,7 +162,11 @@ def _step_in_own_thread(feed: _Feed) -> str | None:
     # The stream's thread is outside any request: renew a broken or too old connection, like Django does
     # at the start of each request.
     close_old_connections()
-    return feed.step()
+    try:
+        return feed.step()
+    finally:
+        # Give the connection back between polls (to the PostgreSQL pool), so that an idle dashboard holds none.
+        close_old_connections()
 
 
 def _release(executor: ThreadPoolExecutor) -> None:
