@@ -193,7 +193,7 @@ def test_free_units_patrol_around_their_polsek(world):
     assert len(positions) >= 3
     # Stays in Semarang Tengah (Miroto + Brumbungan: lon 110.40–110.44, lat -7.00…-6.96), at patrol speed.
     for p in positions:
-        assert 110.40 - 1e-6 <= p.lon <= 110.44 + 1e-6 and -7.00 - 1e-6 <= p.lat <= -6.96 + 1e-6
+        assert p.lon >= 110.40 - 1e-6 and p.lon <= 110.44 + 1e-6 and p.lat >= -7.00 - 1e-6 and p.lat <= -6.96 + 1e-6
         assert p.speed_kmh is not None and p.speed_kmh <= patrol_kmh("R2", MONDAY_EVENING) + 1e-6
     assert len({(round(p.lat, 4), round(p.lon, 4)) for p in positions}) >= 2
 

@@ -181,7 +181,7 @@ class _FakeOSRM(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def log_message(self, *args: Any) -> None:
-        pass
+        """Keep the fake server quiet in the test output."""
 
 
 @pytest.fixture
