@@ -472,8 +472,9 @@ def dispatch_unit(
     """Send ``unit`` to ``incident``.
 
     - ``actor`` must hold ``dispatch_incident`` and see both (404 otherwise); ``None`` is the system.
-    - A unit other than the first suggestion of the current recommendation needs ``override_reason``
-      (unless the caller says it was the first, ``recommended_rank=1``).
+    - A unit other than the first suggestion needs ``override_reason``: "first" is the rank the dispatcher was
+      shown (``recommended_rank``), or the current ranking when the caller gives none. Pages and API rely on
+      this one rule.
     - A unit that is busy: ``Conflict`` — or with ``pull=True``, its less urgent task is cancelled and the new
       assignment records ``pulled_from``. Two dispatchers sending the same unit at once: one wins, the other
       gets ``Conflict`` (the unit's row is locked; the database allows one active assignment per unit).
@@ -497,9 +498,11 @@ def dispatch_unit(
                        "dulu untuk menugaskan unit.")
     visible = PatrolUnit.objects.restrict(actor, "view") if actor is not None else None
     rank_now, eta_now, n_ranked = rank_of(incident, unit, units=visible)
-    if n_ranked and rank_now != 1 and recommended_rank != 1 and not override_reason:
-        msg = ("Unit ini bukan saran pertama" + (f" (peringkat {rank_now})" if rank_now else " (tidak disarankan)")
-               + ": isi alasan memilih unit lain.")
+    # The rank the dispatcher was shown decides; without one (an API client), the current ranking does.
+    shown = recommended_rank if recommended_rank is not None else rank_now
+    if n_ranked and shown != 1 and not override_reason:
+        msg = ("Alasan wajib diisi: unit ini bukan saran pertama"
+               + (f" (peringkat {shown})" if shown else " (tidak disarankan)") + "; tulis alasan memilih unit lain.")
         raise ValidationFailed.field("override_reason", msg)
 
     now = timezone.now()

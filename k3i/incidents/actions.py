@@ -196,15 +196,16 @@ def create_incident(
     )
 
     now = timezone.now()
-    polsek = None
-    kel = kelurahan
+    # Where the incident belongs, as ids (the locate index already knows them; no extra queries).
+    polsek_id: int | None = None
+    kel_id: str | None = kelurahan.pk if kelurahan is not None else None
     source = Incident.LocationSource.TIDAK_ADA
     if located is not None and located.polsek is not None:
-        polsek = Polsek.objects.filter(pk=located.polsek.id).first()
-        kel = Region.objects.filter(pk=located.kelurahan.kode).first()
+        polsek_id, kel_id = located.polsek.id, located.kelurahan.kode
         source = Incident.LocationSource.PETA
     elif kelurahan is not None:
-        polsek = Polsek.objects.filter(polres=polres, kecamatan_id=kelurahan.parent_id).first()
+        polsek_id = Polsek.objects.filter(polres=polres, kecamatan_id=kelurahan.parent_id).values_list(
+            "id", flat=True).first()
         source = Incident.LocationSource.KELURAHAN if location_confirmed else Incident.LocationSource.GAZETTEER
 
     try:
@@ -213,7 +214,7 @@ def create_incident(
                 polres=polres, tracking_code=_tracking_code(), channel=channel, text=body,
                 lat=located.lat if located else None, lon=located.lon if located else None, alamat=place,
                 location_source=source, location_confirmed=location_confirmed or located is not None,
-                kelurahan=kel, polsek=polsek, category=final_category, priority=final_priority,
+                kelurahan_id=kel_id, polsek_id=polsek_id, category=final_category, priority=final_priority,
                 triage=suggestion, triage_overridden=overridden, routing=routing_for(final_category),
                 reporter_name=name, reporter_phone=phone, idempotency_key=key or None,
                 is_simulated=is_simulated, created_at=now,
@@ -233,7 +234,7 @@ def create_incident(
             audit.record(
                 actor, "kejadian.dibuat", incident, channel=audit_channel, polres_id=polres.pk,
                 changes={"kanal": channel, "kategori": final_category, "prioritas": final_priority,
-                         "polsek": polsek.pk if polsek else None, "kelurahan": kel.pk if kel else None,
+                         "polsek": polsek_id, "kelurahan": kel_id,
                          "triase_dikoreksi": overridden, "simulasi": is_simulated},
             )
             emit_incident("kejadian.baru", incident)

@@ -21,7 +21,8 @@ from k3i.core.api_errors import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut
 from k3i.core.audit import Channel
 from k3i.core.errors import NotFound, ValidationFailed
 from k3i.organization.api import MAX_ID, Id, PageParams, page, user_of
-from k3i.organization.models import Polsek, Region, polres_for
+from k3i.organization.models import Region, polres_for
+from k3i.organization.selectors import polres_kelurahan
 
 from . import actions, intake, selectors
 from .duplicates import likely_duplicates
@@ -290,8 +291,8 @@ def detail_out(user: Any, i: Incident) -> dict[str, Any]:
 def _kelurahan_of(polres: Any, kode: str | None) -> Region | None:
     if not kode:
         return None
-    kel = Region.objects.filter(pk=kode, level=Region.Level.KELURAHAN).first()
-    if kel is None or not Polsek.objects.filter(polres=polres, kecamatan_id=kel.parent_id).exists():
+    kel = polres_kelurahan(polres).filter(pk=kode).first()
+    if kel is None:
         raise ValidationFailed.field("kelurahan", f"Kelurahan '{kode}' tidak dikenal di wilayah hukum {polres.nama}.")
     return kel
 

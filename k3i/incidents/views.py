@@ -27,6 +27,7 @@ from shapely.geometry import mapping, shape
 from k3i.core.audit import Channel
 from k3i.core.errors import K3iError
 from k3i.organization.models import Polres, Polsek, Region, polres_for
+from k3i.organization.selectors import polres_kelurahan
 
 from . import gazetteer, selectors
 from .actions import MAX_NAME, MAX_TEXT, create_incident
@@ -60,9 +61,7 @@ class LaporForm(forms.Form):
     def __init__(self, *args: Any, polres: Polres, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.polres = polres
-        kec = Polsek.objects.filter(polres=polres).values_list("kecamatan_id", flat=True)
-        rows = (Region.objects.filter(parent_id__in=list(kec), level=Region.Level.KELURAHAN)
-                .select_related("parent").order_by("nama"))
+        rows = polres_kelurahan(polres)
         field = self.fields["kelurahan"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", _("— tidak tahu / pilih titik di peta —"))] + [

@@ -509,10 +509,7 @@ def kejadian_tugaskan(request: HttpRequest, pk: int) -> HttpResponse:
         return _back(incident)
     rank = _int(request.POST.get("rank"))
     reason = (request.POST.get("override_reason") or "").strip()
-    if rank != 1 and not reason:
-        messages.error(request, _("Alasan wajib diisi bila tidak memilih unit rekomendasi pertama."))
-        return _back(incident)
-    try:
+    try:  # the action decides whether this choice needs a reason (not the first suggestion)
         a = dispatch_unit(
             user, incident, unit, channel=CHANNEL, override_reason=reason, recommended_rank=rank,
             eta_seconds=_int(request.POST.get("eta")), pull=request.POST.get("pull") == "1",
@@ -613,10 +610,7 @@ def _kelurahan_choices(polres: Polres | None) -> list[tuple[str, str]]:
     """(label for the search list, kode) of every kelurahan of the Polres: "Miroto — Semarang Tengah"."""
     if polres is None:
         return []
-    qs = (
-        Region.objects.filter(level=Region.Level.KELURAHAN, parent__polsek__polres=polres)
-        .select_related("parent").order_by("nama").only("kode", "nama", "parent__nama")
-    )
+    qs = selectors.polres_kelurahan(polres).only("kode", "nama", "parent__nama")
     return [(f"{r.nama} — {r.parent.nama}", r.kode) for r in qs]  # type: ignore[union-attr]
 
 

@@ -65,6 +65,15 @@ def user_polres(user: Any) -> Polres | None:
     return polres_for(user)
 
 
+def polres_kelurahan(polres: Polres) -> QuerySet[Region]:
+    """Every kelurahan a Polres serves (through its Polsek's kecamatan), with its kecamatan: reference data
+    for location pickers and validation, not personal data."""
+    return (
+        Region.objects.filter(level=Region.Level.KELURAHAN, parent__polsek__polres=polres)
+        .select_related("parent").order_by("nama")
+    )
+
+
 def visible_kelurahan(user: Any, polsek_ids: list[int], geometry: bool = False) -> QuerySet[Region]:
     """Kelurahan of the given Polsek (their kecamatan) that the user may see (boundaries on request)."""
     qs = (
