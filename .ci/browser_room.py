@@ -146,9 +146,12 @@ def check(args: argparse.Namespace) -> None:
                     f"the new incident {number} did not appear on the open live map within {args.live_timeout} s"
                 ) from exc
             log(f"marker of {number} on the live map {time.monotonic() - started:.2f} s after Ctrl+Enter (no reload)")
-            listed = live.locator(f"[data-incident-list] [data-incident-id='{incident_id}']").count()
-            if not listed:
-                raise CheckFailed("the new incident is on the map but not in the list beside it")
+            # The list beside the map is re-rendered shortly after the marker (debounced): wait for it.
+            try:
+                live.wait_for_selector(f"[data-incident-list] [data-incident-id='{incident_id}']", state="attached",
+                                       timeout=2000)
+            except PlaywrightError as exc:
+                raise CheckFailed("the new incident is on the map but not in the list beside it") from exc
             # The queues tab (not reloaded either) re-reads its queues when the event arrives (HTMX).
             try:
                 queues.wait_for_selector(f".queue-item[data-incident-id='{incident_id}'] .countdown",
