@@ -143,30 +143,13 @@ print(json.dumps({"cpu_ms": 1000 * (c1 - c0) / n, "wall_ms": 1000 * (w1 - w0) / 
 """
 
 # Experiments (``--variant``), not the shipped configuration: written into the run's temporary directory.
-POOL_SETTINGS = """
-from k3i.settings import *  # noqa: F401,F403
-from k3i.settings import DATABASES
-
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's own psycopg pool instead of a connection per request (CONN_MAX_AGE cannot be reused under ASGI,
-    # where every request runs in a new thread).
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": 10}
-"""
-WSGI_APP = """
-from k3i.wsgi import application  # noqa: F401  (sets Django up)
-
-from django.conf import settings  # noqa: E402
-
-from k3i.core.audit import Sealer  # noqa: E402
-
-Sealer(settings.AUDIT_SEAL_INTERVAL_SECONDS).start()  # as `k3i serve` does in every process
+DJANGO_ASGI_APP = """
+# Before 2026-11-28 05:00 UTC: every request through Django's ASGI handler (what `k3i serve` did then).
+from k3i.asgi import django_asgi as application  # noqa: F401  (sets Django up, starts the sealer as k3i serve does)
 """
 VARIANTS = {
-    "asgi": "`k3i serve` (uvicorn, ASGI)",
-    "pool": "experiment: ASGI + Django's psycopg pool",
-    "wsgi": "experiment: uvicorn WSGI (10 threads per worker)",
+    "asgi": "`k3i serve` (uvicorn: views on WSGI threads, stream on ASGI)",
+    "django-asgi": "experiment (the former set-up): every request through Django's ASGI handler",
 }
 
 FIRST_NAMES = ["Budi", "Siti", "Agus", "Dewi", "Slamet", "Rina", "Joko", "Wati", "Eko", "Sri", "Bambang", "Yuni",
@@ -261,20 +244,18 @@ class Stack:
     def start(self, port: int, workers: int = 1, *, variant: str = "asgi", pythonpath: str = "",
               ready_timeout: float = 90.0) -> subprocess.Popen[bytes]:
         """``k3i serve`` in its own process group (so that all its workers can be stopped or killed at once).
-        ``variant`` "pool" / "wsgi": the experiments of ``VARIANTS`` instead."""
+        ``variant`` "django-asgi": the experiment of ``VARIANTS`` instead."""
         env = dict(self.env)
         cmd = [K3I, "serve", "--port", str(port), "--workers", str(workers), "--no-migrate"]
-        if variant != "asgi":
+        if variant == "django-asgi":
             overlay = self.tmp / "overlay"
             overlay.mkdir(exist_ok=True)
-            (overlay / "bench_pool_settings.py").write_text(POOL_SETTINGS)
-            (overlay / "bench_wsgi_app.py").write_text(WSGI_APP)
+            (overlay / "bench_django_asgi.py").write_text(DJANGO_ASGI_APP)
             env["PYTHONPATH"] = os.pathsep.join(p for p in [str(overlay), pythonpath, env.get("PYTHONPATH", "")] if p)
-        if variant == "pool":
-            env["DJANGO_SETTINGS_MODULE"] = "bench_pool_settings"
-        elif variant == "wsgi":
-            cmd = [PYTHON, "-m", "uvicorn", "bench_wsgi_app:application", "--interface", "wsgi", "--port", str(port),
-                   "--workers", str(workers), "--log-level", "warning", "--no-access-log"]
+            env["K3I_RUN_SEALER"] = "1"
+            env.setdefault("K3I_RUN_JOBS", "1")
+            cmd = [PYTHON, "-m", "uvicorn", "bench_django_asgi:application", "--port", str(port),
+                   "--workers", str(workers), "--log-level", "warning", "--no-access-log", "--lifespan", "off"]
         out = open(self.tmp / f"server-{port}.log", "ab")  # noqa: SIM115 - lives as long as the process
         proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         self.procs.append(proc)
@@ -665,13 +646,6 @@ def bench_database(kind: str, args: argparse.Namespace, run_tag: str, stopped: l
         sent: list[Result] = []
         try:
             for variant in args.variant:
-                if variant == "pool" and kind != "postgresql":
-                    continue
-                if variant == "pool" and subprocess.run(
-                        [PYTHON, "-c", "import psycopg_pool"], env={**stack.env, "PYTHONPATH": args.pythonpath},
-                        capture_output=True).returncode != 0:
-                    log("varian pool dilewati: psycopg_pool tidak dapat diimpor (pakai --pythonpath DIR)")
-                    continue
                 for workers in args.workers:
                     port = free_port()
                     proc = stack.start(port, workers, variant=variant, pythonpath=args.pythonpath)
@@ -834,10 +808,8 @@ def section(runs: list[Run], checks: list[dict[str, Any]], floors: list[dict[str
         "time of the server processes per incident; *PostgreSQL CPU*: of all the database server's processes",
         "(ended backends included; other users of that server too); *machine busy*: both cores, everything",
         "(the database, the clients, and whatever else ran on the machine). Rows marked *experiment* run the",
-        "same code with another server set-up, to show what it would change; they are not the shipped",
-        "configuration (the pool needs `psycopg_pool`, which is not in the project's requirements: for these",
-        "figures psycopg-pool 3.2.6 was installed outside the venv, `pip install --target DIR`, and passed",
-        "with `--pythonpath DIR`).",
+        "same code with another server set-up, to show what it changes; they are not the shipped",
+        "configuration.",
         "",
         *table,
         *floor_rows,
@@ -865,8 +837,8 @@ def main() -> int:
     ap.add_argument("--rate", type=float, default=0.0, help="also run an open-loop run at this many requests/s")
     ap.add_argument("--rate-clients", type=int, default=64, help="clients for the open-loop run (default 64)")
     ap.add_argument("--variant", default="asgi",
-                    help="server set-ups, comma-separated: asgi (shipped), pool, wsgi (experiments)")
-    ap.add_argument("--pythonpath", default="", help="extra import path for the experiments (e.g. psycopg_pool)")
+                    help="server set-ups, comma-separated: asgi (shipped `k3i serve`), django-asgi (experiment)")
+    ap.add_argument("--pythonpath", default="", help="extra import path for the experiments")
     ap.add_argument("--floor", type=float, default=0.0, help="also measure GET /api/v1/polres for this many s")
     ap.add_argument("--inprocess", type=int, default=500,
                     help="also call create_incident in-process this many times (0: skip; default 500)")

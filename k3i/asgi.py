@@ -1,14 +1,65 @@
-import os
+"""The web application as served by ``k3i serve`` / ``k3i demo`` (uvicorn).
 
-from django.core.asgi import get_asgi_application
+Two Django handlers behind one ASGI entry point:
+
+- the routes whose views are ``async def`` (the live stream ``/ops/stream``) go to Django's ASGI handler:
+  a waiting stream then holds no thread;
+- every other request goes to Django's WSGI handler, run in a pool of threads by ``a2wsgi``.
+
+Why not Django's ASGI handler for everything: for a sync view it starts a thread per request
+(``ThreadSensitiveContext``) and hops between the event loop and threads several times; measured in-process
+on this project's stack that is ≈ 8 ms of CPU more per request than the WSGI handler (see "Intake over
+HTTP" in docs/benchmarks.md). All our views except the stream are sync, and the tests drive them through
+the same WSGI handler (Django's test client).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "k3i.settings")
-application = get_asgi_application()
+
+from a2wsgi import WSGIMiddleware  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.core.asgi import get_asgi_application  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+django_asgi = get_asgi_application()  # sets Django up
+django_wsgi = WSGIMiddleware(get_wsgi_application(), workers=settings.K3I_WEB_THREADS)  # type: ignore[arg-type]
+
+
+def async_route_prefixes() -> tuple[str, ...]:
+    """URL prefixes of the ``async def`` views (their route up to the first converter), from the URLconf."""
+    from asgiref.sync import iscoroutinefunction
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    found: list[str] = []
+
+    def walk(patterns: Any, prefix: str) -> None:
+        for p in patterns:
+            route = str(p.pattern)
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + route)
+            elif isinstance(p, URLPattern) and iscoroutinefunction(p.callback):
+                found.append("/" + (prefix + route).split("<", 1)[0].lstrip("^").rstrip("$"))
+
+    walk(get_resolver().url_patterns, "")
+    return tuple(sorted(set(found)))
+
+
+ASYNC_PREFIXES = async_route_prefixes()
+
+
+async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] == "http" and not scope["path"].startswith(ASYNC_PREFIXES):
+        await django_wsgi(scope, receive, send)  # type: ignore[arg-type]
+    else:
+        await django_asgi(scope, receive, send)
+
 
 if os.environ.get("K3I_RUN_SEALER") == "1":
     # `k3i serve` / `k3i demo`: every web process seals the audit ledger in the background.
-    from django.conf import settings
-
     from k3i.core.audit import Sealer
 
     Sealer(settings.AUDIT_SEAL_INTERVAL_SECONDS).start()

@@ -157,6 +157,40 @@ def _triage(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The ``k3i`` command. Output into a pipe that was closed early (``k3i demo | head``) ends it quietly.
+
+    As the Python documentation recommends (``signal`` module, "Note on SIGPIPE"): the output is flushed
+    inside the guard, and on ``BrokenPipeError`` stdout is pointed at /dev/null so that the flush at exit
+    cannot fail again; no traceback. The exit status is 1, not 0: what was asked was not all written (the
+    same as Python's own status on EPIPE; ``set -o pipefail`` can tell). A broken pipe that is not stdout's
+    (a network connection) is a real error and is raised as before.
+    """
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # inside the guard; argparse's --help leaves through here with SystemExit
+    except BrokenPipeError:
+        if not _stdout_gone():
+            raise
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _stdout_gone() -> bool:
+    """True when stdout is a pipe (or socket) whose reader has gone."""
+    try:
+        import select
+
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(ev & (select.POLLERR | select.POLLHUP) for _fd, ev in poll.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll() on this platform, or no real stdout
+        return True
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):

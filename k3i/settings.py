@@ -137,14 +137,21 @@ TEMPLATES = [
     }
 ]
 
+# A bearer token, once read, is trusted this many seconds without reading its row again in that process; a
+# token revoked (or a user deactivated) elsewhere is refused at most this much later (k3i.accounts.auth).
+API_TOKEN_CACHE_SECONDS = 0.0 if TESTING else float(os.environ.get("K3I_API_TOKEN_CACHE_SECONDS", "5"))
+
+# Threads per web process that run the (sync) Django views under `k3i serve` (k3i/asgi.py).
+K3I_WEB_THREADS = int(os.environ.get("K3I_WEB_THREADS", "16"))
+
 # --- Database -----------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("K3I_DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("K3I_TEST_DB_NAME", "test_k3i")
-        # Under ASGI every request runs in a fresh thread, so persistent per-thread connections are never reused:
-        # a connection pool per process (psycopg-pool) keeps PostgreSQL's connection count small and steady.
+        # Requests run in a pool of threads (k3i/asgi.py) and each live stream reads in a thread of its own: a
+        # connection pool per process (psycopg-pool) keeps PostgreSQL's connection count small and steady.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": int(os.environ.get("K3I_DB_POOL_MIN", "2")),
@@ -225,6 +232,10 @@ REQUIRE_2FA = env_bool("K3I_REQUIRE_2FA", not (DEMO_MODE or DEBUG))
 LOGIN_MAX_FAILURES = int(os.environ.get("K3I_LOGIN_MAX_FAILURES", "5"))
 LOGIN_LOCKOUT_MINUTES = int(os.environ.get("K3I_LOGIN_LOCKOUT_MINUTES", "15"))
 OTP_TOTP_ISSUER = "K3i"
+# Counters shared by all worker processes (k3i.core.counters: the /lapor/ limit per address, the lock-out of
+# unknown usernames): in the database by default, in Redis when set (redis://127.0.0.1:6379/0). Under pytest they
+# stay in the test database, rolled back after each test; the Redis tests take K3I_TEST_REDIS_URL instead.
+K3I_REDIS_URL = "" if "pytest" in sys.modules else os.environ.get("K3I_REDIS_URL", "")
 
 # --- K3i ----------------------------------------------------------------------------------------
 K3I_POLRES = os.environ.get("K3I_POLRES", "")  # the Polres this installation serves (kode); "" = the only one
@@ -243,6 +254,11 @@ if not K3I_INTAKE_WEBHOOK_SECRET and DEMO_MODE:
 K3I_DUPLICATE_RADIUS_M = float(os.environ.get("K3I_DUPLICATE_RADIUS_M", "500"))
 K3I_DUPLICATE_MINUTES = float(os.environ.get("K3I_DUPLICATE_MINUTES", "30"))
 K3I_PUBLIC_REPORTS_PER_HOUR = int(os.environ.get("K3I_PUBLIC_REPORTS_PER_HOUR", "10"))
+# Photos sent with a public report (k3i.incidents.photos): stored under K3I_MEDIA_ROOT (outside the web root,
+# served to staff only), at most K3I_PHOTO_MAX_MB per photo and K3I_PHOTO_MAX_PIXELS pixels (decompression bombs).
+K3I_MEDIA_ROOT = Path(os.environ.get("K3I_MEDIA_ROOT") or VAR_DIR / "media")
+K3I_PHOTO_MAX_BYTES = int(float(os.environ.get("K3I_PHOTO_MAX_MB", "8")) * 1024 * 1024)
+K3I_PHOTO_MAX_PIXELS = int(os.environ.get("K3I_PHOTO_MAX_PIXELS", "50000000"))
 # Service levels: seconds from report to the first unit sent, per priority (NFPA 1225: P1 within 60 s);
 # arrival targets come from priorities.csv. Shifts (WIB) for the reports. Scheduled jobs every few seconds.
 SLA_DISPATCH_TARGET_SECONDS = {
@@ -252,7 +268,8 @@ SLA_DISPATCH_TARGET_SECONDS = {
 }
 SLA_SHIFTS = os.environ.get("K3I_SLA_SHIFTS", "pagi=07-15,siang=15-23,malam=23-07")
 JOBS_INTERVAL_SECONDS = float(os.environ.get("K3I_JOBS_INTERVAL", "5"))
-# Dispatch: labels shown for the fixed unit states (JSON, e.g. {"tersedia": "Siaga"}), the age after which a
+# Dispatch: labels shown for the fixed unit states (JSON, e.g. {"tersedia": "Siaga"} for Indonesian only, or
+# {"tersedia": {"id": "Siaga", "en": "On standby"}} per language; k3i.dispatch.staleness), the age after which a
 # unit's last position is stale, and an optional OSRM server for road-network ETAs (else a distance estimate).
 K3I_UNIT_STATUS_LABELS = os.environ.get("K3I_UNIT_STATUS_LABELS", "")
 K3I_STALE_MINUTES = float(os.environ.get("K3I_STALE_MINUTES", "30"))

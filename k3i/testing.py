@@ -171,3 +171,27 @@ def add_incidents(w: World) -> None:
             op, polres=w.polres, channel="110", text=text, lat=lat, lon=lon, reporter_name="Budi Santoso",
             reporter_phone="081234567890", audit_channel="web",
         )
+
+
+def run_on_sqlite_file(tmp_path: Any, module: str, function: str) -> Any:
+    """Run ``module.function(build_world())`` in a fresh Python process on a migrated SQLite *file* (threads
+    there write on connections of their own and see each other's commits, which the in-memory test database
+    cannot offer) and return what it printed as JSON."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    code = (
+        "import json, django\ndjango.setup()\nfrom django.core.management import call_command\n"
+        "call_command('migrate', verbosity=0)\nfrom k3i.testing import build_world\n"
+        f"from {module} import {function}\nprint(json.dumps({function}(build_world())))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("K3I_DATABASE_URL", "K3I_TEST_DB_NAME")}
+    env.update({"K3I_TESTING": "1", "K3I_SQLITE_PATH": str(Path(tmp_path) / "k3i.sqlite3"),
+                "K3I_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "k3i.settings", "PYTHONPATH": str(root)})
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])

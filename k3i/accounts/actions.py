@@ -92,8 +92,8 @@ def create_user(
 def login_failed(username: str, user: User | None, *, reason: str, channel: str) -> bool:
     """Count one failed attempt (password or code). Returns True when this attempt locked the account.
 
-    ``user`` is None for a username that does not exist; it is counted too (in the cache) so that the
-    lock-out looks the same for every username.
+    ``user`` is None for a username that does not exist; it is counted too (in the counters shared by all
+    worker processes, ``k3i.core.counters``) so that the lock-out looks the same for every username.
     """
     changes: dict[str, Any] = {"username": username[:150], "alasan": reason}
     if user is None:

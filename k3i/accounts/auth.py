@@ -7,9 +7,14 @@ passed the second factor for the roles that need one (``k3i.accounts.security``)
 
 from __future__ import annotations
 
+import copy
+import threading
+import time
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_save
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import APIKeyCookie, HttpBearer
@@ -17,7 +22,7 @@ from ninja.utils import check_csrf
 
 from k3i.core.errors import K3iError, PermissionDenied
 
-from .models import ApiToken, hash_token
+from .models import ApiToken, User, hash_token
 from .security import second_factor_ok
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -30,13 +35,52 @@ class Unauthenticated(K3iError):
         super().__init__(detail, [{"field": "Authorization", "message": detail}])
 
 
+# Tokens recently read, by hash: (when read, the token with its user and Polres). Reading a token row with its
+# user is a quarter of the CPU of a small API request; a busy client sends many per second. An entry lives
+# ``settings.API_TOKEN_CACHE_SECONDS`` (0 under the tests): a token revoked, or a user deactivated, in
+# another process is refused at most that much later; in this process at once (``forget_tokens``).
+_recent: dict[str, tuple[float, ApiToken]] = {}
+_recent_lock = threading.Lock()
+
+
+def _clear() -> None:
+    with _recent_lock:
+        _recent.clear()
+
+
+def forget_tokens(**_: Any) -> None:
+    """Drop the recently read tokens (after a token or a user changed): now, and once more when the change
+    commits (a request may have read the old row in between)."""
+    _clear()
+    transaction.on_commit(_clear)
+
+
+post_save.connect(forget_tokens, sender=ApiToken, dispatch_uid="k3i-token-cache-token")
+post_save.connect(forget_tokens, sender=User, dispatch_uid="k3i-token-cache-user")
+
+
+def _read_token(token: str) -> ApiToken | None:
+    digest = hash_token(token)
+    ttl = float(getattr(settings, "API_TOKEN_CACHE_SECONDS", 0))
+    now = time.monotonic()
+    hit = _recent.get(digest)
+    if hit is not None and now - hit[0] < ttl:
+        return copy.copy(hit[1])  # a request's own copy: per-request attributes stay with the request
+    t = ApiToken.objects.select_related("user", "user__polres").filter(token_hash=digest).first()
+    if t is not None and ttl > 0:
+        with _recent_lock:
+            if len(_recent) > 10_000:
+                _recent.clear()
+            _recent[digest] = (now, t)
+        t = copy.copy(t)
+    return t
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         if not token:
             return None
-        t = None
-        if len(token) <= 200:
-            t = ApiToken.objects.select_related("user").filter(token_hash=hash_token(token)).first()
+        t = _read_token(token) if len(token) <= 200 else None
         if t is None:
             raise Unauthenticated("Token API tidak dikenal.")
         if t.revoked_at is not None:
@@ -52,6 +96,11 @@ class TokenAuth(HttpBearer):
         now = timezone.now()
         if t.last_used_at is None or (now - t.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=t.pk).update(last_used_at=now)
+            t.last_used_at = now
+            with _recent_lock:
+                hit = _recent.get(t.token_hash)
+                if hit is not None:
+                    hit[1].last_used_at = now
         request.user = t.user
         request.api_token = t  # type: ignore[attr-defined]
         return t.user

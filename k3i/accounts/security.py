@@ -1,22 +1,22 @@
 """Login security rules in one place: who needs a second factor, and the lock-out after failed attempts.
 
 Failed attempts are counted on the user row (``failed_logins``/``locked_until``); attempts for a
-username that does not exist are counted the same way in the cache, so that the lock-out message
-never tells whether an account exists.
+username that does not exist are counted the same way in the shared counters (``k3i.core.counters``: the
+database, or Redis with ``K3I_REDIS_URL``; the same for every worker process, under a keyed hash of the
+username), so that the lock-out message never tells whether an account exists.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from k3i.core import counters
 from k3i.core.roles import TWO_FACTOR_ROLES, Role
 
 BAD_CREDENTIALS_MESSAGE = _("Nama pengguna atau kata sandi salah.")
@@ -49,29 +49,26 @@ def second_factor_ok(user: Any) -> bool:
     return getattr(user, "is_authenticated", False) and (not needs_second_factor(user) or is_verified(user))
 
 
-# --- unknown usernames: counted in the cache, never in the database ---------------------------------
+# --- unknown usernames: counted in the shared counters, never on a user row -----------------------
 
 def _key(username: str) -> str:
-    return "k3i:login-unknown:" + hashlib.sha256(username.encode()).hexdigest()
+    return "login-unknown:" + counters.digest(username)
 
 
 def unknown_is_locked(username: str) -> bool:
-    return cache.get(_key(username) + ":lock") is not None
+    return counters.blocked(_key(username) + ":lock")
 
 
 def unknown_failed(username: str) -> bool:
-    """Count one failure for a username that does not exist; True when it is now locked."""
+    """Count one failure for a username that does not exist; True when it is now locked.
+
+    ``LOGIN_MAX_FAILURES`` failures within ``LOGIN_LOCKOUT_MINUTES`` of the first one close the username for
+    ``LOGIN_LOCKOUT_MINUTES`` (no attempt is counted while it is closed, and by the time it opens the
+    counting window has ended, so counting starts again from zero)."""
     key = _key(username)
-    window = settings.LOGIN_LOCKOUT_MINUTES * 60
-    cache.add(key, 0, window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        count = 1
-    if count >= settings.LOGIN_MAX_FAILURES:
-        cache.set(key + ":lock", 1, window)
-        cache.delete(key)
+    window = max(1, settings.LOGIN_LOCKOUT_MINUTES * 60)
+    if counters.hit(key, window) >= settings.LOGIN_MAX_FAILURES:
+        counters.block(key + ":lock", window)
         return True
     return False
 

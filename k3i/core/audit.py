@@ -141,6 +141,48 @@ def chain_hash(prev: str, seq: int, entry_id: int, content: str) -> str:
 
 # --- writing ----------------------------------------------------------------------------------------
 
+def entry(
+    actor: Any,
+    action: str,
+    obj: Any = None,
+    *,
+    channel: str,
+    changes: dict[str, Any] | None = None,
+    object_type: str | None = None,
+    object_id: Any = None,
+    object_repr: str | None = None,
+    polres_id: int | None = None,
+) -> AuditEntry:
+    """One ledger entry, with its content hash, not yet written (``record`` / ``record_many`` write it)."""
+    if not action or len(action) > 80 or not channel or len(channel) > 20:
+        raise ValueError(f"nama aksi/kanal audit tidak sah: {action!r}/{channel!r}")
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = obj.pk if object_id is None else object_id
+        object_repr = object_repr if object_repr is not None else str(obj)
+    user_ok = actor is not None and getattr(actor, "is_authenticated", False)
+    e = AuditEntry(
+        created_at=timezone.now(),
+        actor_id=actor.pk if user_ok else None,
+        actor_username=_text(actor.get_username(), 150) if user_ok else "",
+        actor_role=_text(getattr(actor, "role", ""), 40) if user_ok else "",
+        action=action,
+        object_type=_text(object_type, 80),
+        object_id=_text(object_id, 64),
+        object_repr=_text(object_repr, 200),
+        changes=clean(changes or {}),
+        channel=channel,
+        polres_id=polres_id if polres_id is not None else (getattr(actor, "polres_id", None) if user_ok else None),
+    )
+    e.content_hash = content_hash(e)
+    return e
+
+
+def _require_transaction(name: str) -> None:
+    if not connection.in_atomic_block:
+        raise RuntimeError(f"audit.{name} harus dipanggil di dalam transaksi aksi")
+
+
 def record(
     actor: Any,
     action: str,
@@ -154,31 +196,17 @@ def record(
     polres_id: int | None = None,
 ) -> AuditEntry:
     """Write one ledger entry. Must run inside the action's transaction."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("audit.record harus dipanggil di dalam transaksi aksi")
-    if not action or len(action) > 80 or not channel or len(channel) > 20:
-        raise ValueError(f"nama aksi/kanal audit tidak sah: {action!r}/{channel!r}")
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = obj.pk if object_id is None else object_id
-        object_repr = object_repr if object_repr is not None else str(obj)
-    user_ok = actor is not None and getattr(actor, "is_authenticated", False)
-    entry = AuditEntry(
-        created_at=timezone.now(),
-        actor_id=actor.pk if user_ok else None,
-        actor_username=_text(actor.get_username(), 150) if user_ok else "",
-        actor_role=_text(getattr(actor, "role", ""), 40) if user_ok else "",
-        action=action,
-        object_type=_text(object_type, 80),
-        object_id=_text(object_id, 64),
-        object_repr=_text(object_repr, 200),
-        changes=clean(changes or {}),
-        channel=channel,
-        polres_id=polres_id if polres_id is not None else (getattr(actor, "polres_id", None) if user_ok else None),
-    )
-    entry.content_hash = content_hash(entry)
-    entry.save(force_insert=True)
-    return entry
+    _require_transaction("record")
+    e = entry(actor, action, obj, channel=channel, changes=changes, object_type=object_type, object_id=object_id,
+              object_repr=object_repr, polres_id=polres_id)
+    e.save(force_insert=True)
+    return e
+
+
+def record_many(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """Write entries made by ``entry`` with one multi-row INSERT. Must run inside the action's transaction."""
+    _require_transaction("record_many")
+    return AuditEntry.objects.bulk_create(entries) if entries else []
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

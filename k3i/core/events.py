@@ -2,12 +2,14 @@
 
 An event carries the territory it belongs to (Polres, and optionally Polsek, kelurahan and function),
 so that each user receives only what ``restrict`` would show them: the same rule in SQL for every
-reader, whichever process wrote the event.
+reader, whichever process wrote the event. Writing also announces the events (``k3i.core.notify``):
+PostgreSQL's NOTIFY on commit and an in-process wake-up, so that waiting streams read at once.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,27 @@ from django.db.models import Q
 
 from .access import Scope, can, scope_for
 from .models import LiveEvent
+from .notify import announce
+
+
+def _event(
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    polres_id: int | None,
+    polsek_id: int | None = None,
+    kelurahan_kode: str = "",
+    fungsi_kode: str = "",
+) -> LiveEvent:
+    return LiveEvent(
+        kind=kind, payload=payload, polres_id=polres_id, polsek_id=polsek_id,
+        kelurahan_kode=kelurahan_kode or "", fungsi_kode=fungsi_kode or "",
+    )
+
+
+def _require_transaction(name: str) -> None:
+    if not connection.in_atomic_block:
+        raise RuntimeError(f"events.{name} harus dipanggil di dalam transaksi aksi")
 
 
 def emit(
@@ -28,12 +51,29 @@ def emit(
     fungsi_kode: str = "",
 ) -> LiveEvent:
     """Write one live event. Must run inside the action's transaction (it is seen only if that commits)."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("events.emit harus dipanggil di dalam transaksi aksi")
-    return LiveEvent.objects.create(
-        kind=kind, payload=payload, polres_id=polres_id, polsek_id=polsek_id,
-        kelurahan_kode=kelurahan_kode or "", fungsi_kode=fungsi_kode or "",
-    )
+    _require_transaction("emit")
+    event = _event(kind, payload, polres_id=polres_id, polsek_id=polsek_id, kelurahan_kode=kelurahan_kode,
+                   fungsi_kode=fungsi_kode)
+    event.save(force_insert=True)
+    announce()
+    return event
+
+
+def emit_many(items: Iterable[Mapping[str, Any]]) -> list[LiveEvent]:
+    """Write many live events at once: one INSERT (``bulk_create``) and one wake-up for the whole batch.
+
+    Each item has the arguments of ``emit`` by name: ``{"kind": ..., "payload": ..., "polres_id": ...,
+    "polsek_id": ..., "kelurahan_kode": ..., "fungsi_kode": ...}`` (the last three optional). Must run inside
+    the caller's transaction, like ``emit``. Returns the events in the given order, with their ids
+    (ascending, so streams hand them out in that order).
+    """
+    _require_transaction("emit_many")
+    events = [_event(**item) for item in items]
+    if not events:
+        return []
+    made = LiveEvent.objects.bulk_create(events)
+    announce()
+    return made
 
 
 def event_scope_q(scope: Scope) -> Q:
@@ -112,6 +152,7 @@ class Cursor:
         self.after_id = after_id
         self.grace = grace
         self.full = False  # the last read stopped at ``limit``: there is more to read right away
+        self.blocked = False  # the last read stopped before a gap: look again soon (it may settle unannounced)
         self._gap: _Gap | None = None
 
     def _safe_upto(self, limit: int) -> tuple[int, int]:
@@ -132,6 +173,7 @@ class Cursor:
                 if not settled and time.monotonic() - gap.seen_at < self.grace:
                     break
             safe = i
+        self.blocked = bool(ids) and safe < ids[-1]
         return safe, len(ids)
 
     def read(self, user: Any, limit: int = 200) -> list[LiveEvent]:

@@ -1,4 +1,5 @@
-"""Scheduled jobs: escalation of overdue incidents and service-level alerts, every few seconds.
+"""Scheduled jobs: escalation of overdue incidents and service-level alerts, every few seconds; expired
+shared counters (``k3i.core.counters``) are deleted once a minute.
 
 Two ways to run them, both safe together (each job is idempotent and settles every incident in its own
 transaction):
@@ -30,6 +31,7 @@ log = logging.getLogger("k3i.jobs")
 # name → "module:function(now)"; each returns something truthy when it did anything (with ``summary()``).
 JOBS: dict[str, str] = {
     "sla": "k3i.incidents.sla:escalate_overdue",
+    "counters": "k3i.core.counters:purge_expired",  # expired rate-limit/lock-out counters (once a minute)
 }
 
 

@@ -122,3 +122,17 @@ class LiveEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pk} {self.kind}"
+
+
+class RateCounter(models.Model):
+    """One counter shared by every process on this database (``k3i.core.counters``, the default backend):
+    events for ``key`` since its window began. ``expires_at`` (Unix seconds) ends the window; the next event
+    after it starts again from one, and the scheduled job deletes expired rows. ``key`` never holds a raw
+    address or username (``counters.digest``)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    hits = models.PositiveIntegerField(default=0)
+    expires_at = models.BigIntegerField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits} (sampai {self.expires_at})"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from k3i.core import audit, events
 from k3i.core.access import can
 from k3i.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from k3i.core.i18n import source_display, source_text
 from k3i.core.roles import Role
 from k3i.incidents.actions import _log as log_incident
 from k3i.incidents.actions import emit_incident
@@ -253,11 +254,11 @@ def _iso(value: Any) -> str | None:
 
 def unit_live_payload(unit: PatrolUnit, **extra: Any) -> dict[str, Any]:
     """What the ops-room map needs of a unit."""
-    from .staleness import is_stale, status_label
+    from .staleness import is_stale
 
     return {
         "id": unit.pk, "callsign": unit.callsign, "tipe": unit.tipe, "polsek_id": unit.polsek_id,
-        "status": unit.status, "status_label": status_label(unit.status), "status_at": _iso(unit.status_at),
+        "status": unit.status, "status_label": source_display(unit, "status"), "status_at": _iso(unit.status_at),
         "lat": unit.last_lat, "lon": unit.last_lon, "position_at": _iso(unit.last_position_at),
         "stale": is_stale(unit), **extra,
     }
@@ -494,7 +495,7 @@ def dispatch_unit(
     if unit.polres_id != incident.polres_id:
         raise ValidationFailed.field("unit_id", f"Unit {unit.callsign} bukan unit {incident.polres}.")
     if not incident.is_open:
-        raise Conflict(f"Kejadian {incident.number} sudah ditutup ({incident.get_status_display()}): buka kembali "
+        raise Conflict(f"Kejadian {incident.number} sudah ditutup ({source_display(incident, 'status')}): buka kembali "
                        "dulu untuk menugaskan unit.")
     visible = PatrolUnit.objects.restrict(actor, "view") if actor is not None else None
     rank_now, eta_now, n_ranked = rank_of(incident, unit, units=visible)
@@ -518,7 +519,7 @@ def dispatch_unit(
         pulled = None
         if active is not None:
             busy = f"Unit {unit.callsign} sedang bertugas pada {active.incident.number} " \
-                   f"(P{active.incident.priority}, {active.get_status_display()})"
+                   f"(P{active.incident.priority}, {source_display(active, 'status')})"
             if active.incident_id == incident.pk:
                 raise Conflict(f"Unit {unit.callsign} sudah ditugaskan ke kejadian ini.",
                                [{"field": "unit_id", "message": "unit sudah ditugaskan ke kejadian ini"}])
@@ -532,7 +533,7 @@ def dispatch_unit(
                                [{"field": "pull", "message": "tugas unit sama atau lebih mendesak"}])
             pulled = active
         elif unit.status in UNAVAILABLE_STATES:
-            raise Conflict(f"Unit {unit.callsign} berstatus {unit.get_status_display()}: tidak dapat ditugaskan.",
+            raise Conflict(f"Unit {unit.callsign} berstatus {source_display(unit, 'status')}: tidak dapat ditugaskan.",
                            [{"field": "unit_id", "message": "unit tidak tersedia"}])
         if pulled is not None:
             old_incident = Incident.objects.select_for_update().get(pk=pulled.incident_id)
@@ -607,19 +608,19 @@ def advance_assignment(actor: Any, assignment: Assignment, status: str, *, chann
         if a.status == status:
             return a
         if a.status not in Assignment.ACTIVE:
-            raise Conflict(f"Penugasan sudah {a.get_status_display().lower()}: statusnya tidak dapat diubah lagi.",
+            raise Conflict(f"Penugasan sudah {source_display(a, 'status').lower()}: statusnya tidak dapat diubah lagi.",
                            [{"field": "status", "message": "penugasan sudah berakhir"}])
         if status == Assignment.Status.DITUGASKAN or (
             status != Assignment.Status.DIBATALKAN and CHAIN.index(status) < CHAIN.index(a.status)
         ):
-            raise Conflict(f"Status penugasan tidak dapat mundur dari '{a.get_status_display()}' ke "
-                           f"'{Assignment.Status(status).label}'.", [{"field": "status", "message": "tidak bisa mundur"}])
+            raise Conflict(f"Status penugasan tidak dapat mundur dari '{source_display(a, 'status')}' ke "
+                           f"'{source_text(Assignment.Status(status).label)}'.", [{"field": "status", "message": "tidak bisa mundur"}])
         if status == Assignment.Status.SELESAI and a.arrived_at is None:
             raise Conflict("Unit belum tiba di TKP: laporkan 'tiba' dulu, atau batalkan penugasan.",
                            [{"field": "status", "message": "unit belum tiba"}])
         if status in (Assignment.Status.SELESAI, Assignment.Status.DIBATALKAN):
             end_assignment(actor, a, status, channel=channel, now=now)
-            log_incident(incident, f"penugasan_{status}", f"Unit {unit.callsign}: {Assignment.Status(status).label}",
+            log_incident(incident, f"penugasan_{status}", f"Unit {unit.callsign}: {source_text(Assignment.Status(status).label)}",
                          actor, unit=unit.pk, assignment=a.pk)
             if status == Assignment.Status.DIBATALKAN and _incident_after_leave(actor, incident, now):
                 emit_incident("kejadian.diperbarui", incident)
@@ -642,7 +643,7 @@ def advance_assignment(actor: Any, assignment: Assignment, status: str, *, chann
             incident_changed = True
         if incident_changed:
             incident.save(update_fields=["status", "arrived_at", "updated_at"])
-        log_incident(incident, f"penugasan_{status}", f"Unit {unit.callsign}: {Assignment.Status(status).label}",
+        log_incident(incident, f"penugasan_{status}", f"Unit {unit.callsign}: {source_text(Assignment.Status(status).label)}",
                      actor, unit=unit.pk, assignment=a.pk)
         audit.record(actor, "penugasan.status", a, channel=channel, polres_id=incident.polres_id,
                      changes={"status": [old, status]})

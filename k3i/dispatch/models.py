@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from k3i.core.access import RestrictedManager, Scope
 
@@ -11,22 +13,22 @@ from k3i.core.access import RestrictedManager, Scope
 class UnitStatus(models.TextChoices):
     """Fixed meanings of a unit's state; the labels shown can be configured (``K3I_UNIT_STATUS_LABELS``)."""
 
-    TERSEDIA = "tersedia", "Tersedia"
-    DITUGASKAN = "ditugaskan", "Ditugaskan"
-    MENUJU = "menuju", "Menuju TKP"
-    TIBA = "tiba", "Tiba di TKP"
-    MENANGANI = "menangani", "Menangani"
-    KEMBALI = "kembali", "Kembali"
-    TIDAK_TERSEDIA = "tidak_tersedia", "Tidak tersedia"
-    DARURAT = "darurat", "Darurat"
+    TERSEDIA = "tersedia", _("Tersedia")
+    DITUGASKAN = "ditugaskan", _("Ditugaskan")
+    MENUJU = "menuju", _("Menuju TKP")
+    TIBA = "tiba", _("Tiba di TKP")
+    MENANGANI = "menangani", _("Menangani")
+    KEMBALI = "kembali", _("Kembali")
+    TIDAK_TERSEDIA = "tidak_tersedia", _("Tidak tersedia")
+    DARURAT = "darurat", _("Darurat")
 
 
 class PatrolUnit(models.Model):
     class Tipe(models.TextChoices):
-        R2 = "R2", "R2 (sepeda motor)"
-        R4 = "R4", "R4 (mobil)"
-        JALAN_KAKI = "kaki", "Jalan kaki"
-        KAPAL = "kapal", "Kapal/perahu"
+        R2 = "R2", _("R2 (sepeda motor)")
+        R4 = "R4", _("R4 (mobil)")
+        JALAN_KAKI = "kaki", _("Jalan kaki")
+        KAPAL = "kapal", _("Kapal/perahu")
 
     callsign = models.CharField("tanda panggil", max_length=30, unique=True)
     tipe = models.CharField(max_length=5, choices=Tipe.choices)
@@ -56,6 +58,13 @@ class PatrolUnit(models.Model):
 
     def __str__(self) -> str:
         return self.callsign
+
+    def get_status_display(self) -> str:  # type: ignore[no-redef]
+        """The label shown for the unit's state: the installation's own (``K3I_UNIT_STATUS_LABELS``) or the
+        model's, in the active language (replaces the method Django would generate)."""
+        from .staleness import status_label
+
+        return status_label(self.status)
 
     @staticmethod
     def scope_q(scope: Scope) -> Q:
@@ -92,12 +101,13 @@ class Assignment(models.Model):
     """A unit sent to an incident, with the timestamp chain of every step (TicketsCAD style)."""
 
     class Status(models.TextChoices):
-        DITUGASKAN = "ditugaskan", "Ditugaskan"
-        DITERIMA = "diterima", "Diterima"
-        MENUJU = "menuju", "Menuju TKP"
-        TIBA = "tiba", "Tiba di TKP"
-        SELESAI = "selesai", "Selesai"
-        DIBATALKAN = "dibatalkan", "Dibatalkan"
+        DITUGASKAN = "ditugaskan", _("Ditugaskan")
+        # "diterima" of an assignment is the crew accepting the task, not a report received: its own context.
+        DITERIMA = "diterima", pgettext_lazy("penugasan", "Diterima")
+        MENUJU = "menuju", _("Menuju TKP")
+        TIBA = "tiba", _("Tiba di TKP")
+        SELESAI = "selesai", _("Selesai")
+        DIBATALKAN = "dibatalkan", _("Dibatalkan")
 
     ACTIVE = (Status.DITUGASKAN, Status.DITERIMA, Status.MENUJU, Status.TIBA)
 

@@ -5,14 +5,20 @@ audit entry and the live event for the operations room.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case, CharField, Value, When
+from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 
 from k3i.core import audit, events
 from k3i.core.access import can
 from k3i.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from k3i.core.groupcommit import GroupCommit
+from k3i.core.i18n import source_display
 from k3i.organization import geo
 from k3i.organization.models import Polres, Polsek, Region
 
@@ -138,6 +144,12 @@ def create_incident(
     idempotency key returns the first incident and ``created=False``.
 
     ``actor`` is the logged-in user (110 desk, SPKT, officer) or ``None`` for the public and gateways.
+
+    Everything is checked (and triaged, and located) before anything is written. Called inside a
+    transaction (a caller that writes more with the report, the tests), the report is written in it.
+    Otherwise it goes through the intake group commit (``k3i.core.groupcommit``): reports arriving at the
+    same moment in several request threads share one transaction, each with its own ledger entry and live
+    event; the answer comes after the commit.
     """
     if actor is not None and getattr(actor, "is_authenticated", False) and not can(actor, "create_incident"):
         raise PermissionDenied("Peran Anda tidak dapat membuat laporan kejadian.")
@@ -146,10 +158,8 @@ def create_incident(
     key, errors = _clean_text(idempotency_key, "idempotency_key", max_len=80, required=False)
     if errors:
         raise ValidationFailed("Kunci idempotensi tidak sah.", errors)
-    if key:
-        existing = Incident.objects.filter(channel=channel, idempotency_key=key).first()
-        if existing is not None:
-            return _same_sender(existing, actor), False
+    # A retried submission is found by its key when the insert hits the unique (channel, key) constraint
+    # below: the first submission, the usual case, costs no extra query.
 
     body, errors = _clean_text(text, "text", max_len=MAX_TEXT, required=channel != Incident.Channel.PANIK)
     name, e = _clean_text(reporter_name, "reporter_name", max_len=MAX_NAME, required=False)
@@ -167,7 +177,7 @@ def create_incident(
             errors += exc.errors
         else:
             located = geo.locate(plat, plon)
-            if located is None or located.polsek is None or not _in_polres(located, polres):
+            if located is None or located.polsek is None or located.polsek.polres_id != polres.pk:
                 errors.append({"field": "lat", "message": f"Lokasi ({plat:.5f}, {plon:.5f}) di luar wilayah hukum "
                                                           f"{polres.nama}."})
     if category is not None and category not in taxonomy.incident_types():
@@ -208,43 +218,142 @@ def create_incident(
             "id", flat=True).first()
         source = Incident.LocationSource.KELURAHAN if location_confirmed else Incident.LocationSource.GAZETTEER
 
+    incident = Incident(
+        polres=polres, tracking_code=_tracking_code(), channel=channel, text=body,
+        lat=located.lat if located else None, lon=located.lon if located else None, alamat=place,
+        location_source=source, location_confirmed=location_confirmed or located is not None,
+        kelurahan_id=kel_id, polsek_id=polsek_id, category=final_category, priority=final_priority,
+        triage=suggestion, triage_overridden=overridden, routing=routing_for(final_category),
+        reporter_name=name, reporter_phone=phone, idempotency_key=key or None,
+        is_simulated=is_simulated, created_at=now,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    # A new report has no linked reports yet: only the routing can make it a problem for Bagops.
+    reasons = bagops_reasons(incident)
+    incident.bagops, incident.bagops_reasons = bool(reasons), reasons
+    draft = _Draft(incident, actor, audit_channel, polres)
+    if transaction.get_connection().in_atomic_block:
+        return _write_alone(draft)
+    return _intake.submit(draft)
+
+
+@dataclass
+class _Draft:
+    """A checked report, ready to be written."""
+
+    incident: Incident  # everything but its id and number
+    actor: Any
+    audit_channel: str
+    polres: Polres
+
+
+def _write(drafts: Sequence[_Draft]) -> None:
+    """Insert the reports with their numbers, timeline entries, ledger entries and live events: one multi-row
+    INSERT per table whatever the number of reports. Runs inside the caller's transaction."""
+    incidents = Incident.objects.bulk_create([d.incident for d in drafts])  # sets the ids
+    # The number, e.g. LK-3374-20261128-000123: report, the Polres's kota/kabupaten code, the WIB date, and
+    # the id as serial (at least 6 digits). One UPDATE per prefix (usually one for the whole batch).
+    by_prefix: dict[str, list[Incident]] = {}
+    for d, incident in zip(drafts, incidents, strict=True):
+        prefix = f"LK-{d.polres.wilayah_id.replace('.', '')}-{timezone.localtime(incident.created_at):%Y%m%d}-"
+        incident.number = f"{prefix}{incident.pk:06d}"
+        by_prefix.setdefault(prefix, []).append(incident)
+    for prefix, group in by_prefix.items():
+        if len(group) == 1:
+            Incident.objects.filter(pk=group[0].pk).update(number=group[0].number)
+            continue
+        serial = Cast("id", output_field=CharField())
+        Incident.objects.filter(pk__in=[i.pk for i in group]).update(number=Concat(
+            Value(prefix), Case(When(id__lt=1_000_000, then=LPad(serial, 6, Value("0"))), default=serial)))
+    IncidentLog.objects.bulk_create([
+        IncidentLog(incident=i, created_at=i.created_at, kind="dibuat",
+                    message=f"Laporan diterima lewat {source_display(i, 'channel')}"[:500],
+                    actor_username=_username(d.actor), data={"category": i.category, "priority": i.priority})
+        for d, i in zip(drafts, incidents, strict=True)
+    ])
+    audit.record_many([
+        audit.entry(d.actor, "kejadian.dibuat", i, channel=d.audit_channel, polres_id=i.polres_id,
+                    changes={"kanal": i.channel, "kategori": i.category, "prioritas": i.priority,
+                             "polsek": i.polsek_id, "kelurahan": i.kelurahan_id,
+                             "triase_dikoreksi": i.triage_overridden, "simulasi": i.is_simulated})
+        for d, i in zip(drafts, incidents, strict=True)
+    ])
+    events.emit_many([
+        {"kind": "kejadian.baru", "payload": event_payload(i), "polres_id": i.polres_id, "polsek_id": i.polsek_id,
+         "kelurahan_kode": i.kelurahan_id or ""}
+        for i in incidents
+    ])
+
+
+def _username(actor: Any) -> str:
+    return actor.get_username() if getattr(actor, "is_authenticated", False) else ""
+
+
+def _earlier(draft: _Draft) -> Incident | None:
+    i = draft.incident
+    if not i.idempotency_key:
+        return None
+    return Incident.objects.filter(channel=i.channel, idempotency_key=i.idempotency_key).first()
+
+
+def _write_alone(draft: _Draft) -> tuple[Incident, bool]:
+    """One report in its own transaction (a savepoint inside the caller's). A retry is found by the unique
+    (channel, key) constraint: the first submission, the usual case, costs no extra query."""
     try:
         with transaction.atomic():
-            incident = Incident(
-                polres=polres, tracking_code=_tracking_code(), channel=channel, text=body,
-                lat=located.lat if located else None, lon=located.lon if located else None, alamat=place,
-                location_source=source, location_confirmed=location_confirmed or located is not None,
-                kelurahan_id=kel_id, polsek_id=polsek_id, category=final_category, priority=final_priority,
-                triage=suggestion, triage_overridden=overridden, routing=routing_for(final_category),
-                reporter_name=name, reporter_phone=phone, idempotency_key=key or None,
-                is_simulated=is_simulated, created_at=now,
-                created_by=actor if getattr(actor, "is_authenticated", False) else None,
-            )
-            incident.save(force_insert=True)
-            # e.g. LK-3374-20261128-000123: report, the Polres's kota/kabupaten code, the WIB date, a serial.
-            incident.number = (f"LK-{polres.wilayah_id.replace('.', '')}-{timezone.localtime(now):%Y%m%d}-"
-                               f"{incident.pk:06d}")
-            reasons = bagops_reasons(incident)
-            incident.bagops, incident.bagops_reasons = bool(reasons), reasons
-            Incident.objects.filter(pk=incident.pk).update(
-                number=incident.number, bagops=incident.bagops, bagops_reasons=reasons
-            )
-            _log(incident, "dibuat", f"Laporan diterima lewat {incident.get_channel_display()}", actor,
-                 category=final_category, priority=final_priority)
-            audit.record(
-                actor, "kejadian.dibuat", incident, channel=audit_channel, polres_id=polres.pk,
-                changes={"kanal": channel, "kategori": final_category, "prioritas": final_priority,
-                         "polsek": polsek_id, "kelurahan": kel_id,
-                         "triase_dikoreksi": overridden, "simulasi": is_simulated},
-            )
-            emit_incident("kejadian.baru", incident)
+            _write([draft])
     except IntegrityError:
-        if key:
-            existing = Incident.objects.filter(channel=channel, idempotency_key=key).first()
-            if existing is not None:
-                return _same_sender(existing, actor), False
-        raise
-    return incident, True
+        draft.incident.pk = None
+        existing = _earlier(draft)
+        if existing is None:
+            raise
+        return _same_sender(existing, draft.actor), False
+    return draft.incident, True
+
+
+def _write_batch(drafts: Sequence[_Draft]) -> list[tuple[Incident, bool] | BaseException]:
+    """The group commit's writer: the batch in one transaction; retries (a key seen before, or twice in the
+    batch) get the first incident. Should the batch still hit a constraint (the same key sent to another
+    process at the same moment), each report is written on its own so that one does not fail the others."""
+    if len(drafts) == 1:
+        return [_outcome(_write_alone, drafts[0])]
+    keys = {d.incident.idempotency_key for d in drafts if d.incident.idempotency_key}
+    known = {(i.channel, i.idempotency_key): i
+             for i in Incident.objects.filter(idempotency_key__in=keys)} if keys else {}
+    first: dict[tuple[str, str], _Draft] = {}
+    new: list[_Draft] = []
+    for d in drafts:
+        k = (d.incident.channel, d.incident.idempotency_key or "")
+        if not k[1] or (k not in known and k not in first):
+            new.append(d)
+            if k[1]:
+                first[k] = d
+    try:
+        with transaction.atomic():
+            _write(new)
+    except IntegrityError:
+        for d in new:
+            d.incident.pk = None
+        return [_outcome(_write_alone, d) for d in drafts]
+    out: list[tuple[Incident, bool] | BaseException] = []
+    for d in drafts:
+        k = (d.incident.channel, d.incident.idempotency_key or "")
+        if not k[1] or first.get(k) is d:
+            out.append((d.incident, True))
+        else:
+            earlier = known.get(k) or first[k].incident
+            out.append(_outcome(lambda d=d, e=earlier: (_same_sender(e, d.actor), False)))
+    return out
+
+
+def _outcome(fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - this report's own failure, handed to its sender
+        return exc
+
+
+_intake: GroupCommit[_Draft, tuple[Incident, bool]] = GroupCommit(_write_batch, max_batch=64)
 
 
 def _same_sender(existing: Incident, actor: Any) -> Incident:
@@ -258,9 +367,6 @@ def _same_sender(existing: Incident, actor: Any) -> Incident:
         )
     return existing
 
-
-def _in_polres(located: geo.LocateResult, polres: Polres) -> bool:
-    return located.polsek is not None and Polsek.objects.filter(pk=located.polsek.id, polres=polres).exists()
 
 
 @transaction.atomic
@@ -353,7 +459,7 @@ def confirm_location(
     if lat is not None or lon is not None:
         plat, plon = geo.check_point(lat, lon)
         located = geo.locate(plat, plon)
-        if located is None or located.polsek is None or not _in_polres(located, polres):
+        if located is None or located.polsek is None or located.polsek.polres_id != polres.pk:
             raise ValidationFailed.field("lat", f"Lokasi ({plat:.5f}, {plon:.5f}) di luar wilayah hukum {polres.nama}.")
         assert located.polsek is not None
         incident.lat, incident.lon = located.lat, located.lon
@@ -407,11 +513,11 @@ def link_duplicate(actor: Any, incident: Incident, *, duplicate_of: Incident, ch
         raise Conflict(f"Laporan {incident.number} sudah ditautkan sebagai duplikat.",
                        [{"field": "duplicate_of", "message": "Laporan ini sudah menjadi duplikat."}])
     if not incident.is_open:
-        raise Conflict(f"Laporan {incident.number} sudah ditutup ({incident.get_status_display()}).",
+        raise Conflict(f"Laporan {incident.number} sudah ditutup ({source_display(incident, 'status')}).",
                        [{"field": "status", "message": "Laporan yang sudah ditutup tidak dapat ditautkan."}])
     now = timezone.now()
     before_status = incident.status
-    moved = list(Incident.objects.filter(duplicate_of=incident).values_list("number", flat=True))
+    moved = [n or "" for n in Incident.objects.filter(duplicate_of=incident).values_list("number", flat=True)]
     if moved:
         Incident.objects.filter(duplicate_of=incident).update(duplicate_of=main)
     incident.status = Incident.Status.DUPLIKAT

@@ -20,6 +20,7 @@ from k3i.accounts.auth import SessionAuth, TokenAuth
 from k3i.core.api_errors import LIST_ERRORS, READ_ERRORS, WRITE_ERRORS, ErrorOut
 from k3i.core.audit import Channel
 from k3i.core.errors import NotFound, ValidationFailed
+from k3i.organization import geo
 from k3i.organization.api import MAX_ID, Id, PageParams, page, user_of
 from k3i.organization.models import Region, polres_for
 from k3i.organization.selectors import polres_kelurahan
@@ -253,9 +254,15 @@ def _polsek(i: Incident) -> dict[str, Any] | None:
 
 
 def created_out(i: Incident) -> dict[str, Any]:
+    # Names from the locate index (no query per report); the rows when the index does not know them.
+    kel_nama = geo.kelurahan_nama(i.kelurahan_id) if i.kelurahan_id else None
+    polsek_nama = geo.polsek_nama(i.polsek_id) if i.polsek_id else None
     return {
         "id": i.pk, "number": i.number, "tracking_code": i.tracking_code, "category": i.category,
-        "priority": i.priority, "kelurahan": _kel(i), "polsek": _polsek(i), "status": i.status,
+        "priority": i.priority,
+        "kelurahan": {"kode": i.kelurahan_id, "nama": kel_nama} if kel_nama else _kel(i),
+        "polsek": {"id": i.polsek_id, "nama": polsek_nama} if polsek_nama else _polsek(i),
+        "status": i.status,
         "channel": i.channel, "location_confirmed": i.location_confirmed, "bagops": i.bagops,
         "created_at": i.created_at,
     }

@@ -11,6 +11,12 @@ Street names are not in the region data: ``find_places`` lifts "Jl. …"/"Gang �
 as the address line, and a street named after a kelurahan points to that kelurahan.
 
 The answer is a suggestion for the operator to confirm (``confirm_location``), never a fix.
+
+``find_typed_location`` reads a short location typed by a call-taker ("Miroto — Semarang Tengah" from the
+search list, "Miroto", "Jl. Pemuda 12, Miroto") with the same names and rules: a name that makes up a whole
+part of what was typed counts as surely as one after "kel." (so short and common-word names work there), a
+kecamatan named beside it picks between kelurahan of the same name, and a name found in several kecamatan
+with nothing to tell them apart is returned as choices, not guessed.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Max
@@ -77,7 +84,7 @@ class Hit:
     parent_kode: str
     start: int
     end: int
-    prefix: str  # "kelurahan", "kecamatan", "jalan", "lemah" or ""
+    prefix: str  # "kelurahan", "kecamatan", "jalan", "lemah", "bagian" (a whole typed part) or ""
     score: int
 
 
@@ -212,12 +219,8 @@ def _streets(text: str) -> list[str]:
     return found[:3]
 
 
-def find_places(text: str, polres: Polres) -> PlaceMatch:
-    """The kelurahan/kecamatan of ``polres`` named in ``text``, best first, and any street names."""
-    norm = normalise(text or "")[:10_000]
-    result = PlaceMatch(streets=_streets((text or "")[:10_000]))
-    if not norm:
-        return result
+def _scan(norm: str, polres: Polres, whole: frozenset[tuple[int, int]] = frozenset()) -> list[Hit]:
+    """Every name of the gazetteer found in normalised text; ``whole`` are spans that are a whole typed part."""
     taken: list[tuple[int, int]] = []
     hits: list[Hit] = []
     for e in entries_for(polres):
@@ -226,6 +229,8 @@ def find_places(text: str, polres: Polres) -> PlaceMatch:
             if any(a <= s and t <= b and b - a > t - s for a, b in taken):
                 continue  # inside a longer name already found ("Lamper" in "Lamper Kidul")
             prefix, score = _prefix_before(norm, s)
+            if (s, t) in whole and score < 3:
+                prefix, score = "bagian", 3
             if e.needs_prefix and score == 0:
                 continue
             if prefix == "kecamatan" and e.level == Region.Level.KELURAHAN:
@@ -234,14 +239,30 @@ def find_places(text: str, polres: Polres) -> PlaceMatch:
                 continue
             taken.append((s, t))
             hits.append(Hit(e.kode, e.nama, e.level, e.parent_kode, s, t, prefix, score + (" " in e.key)))
-    if not hits:
-        return result
+    return hits
+
+
+def _ranking(hits: list[Hit]) -> Callable[[Hit], tuple[int, int]]:
+    """How sure a hit is: its score, more when its kecamatan is named too, earlier in the text first."""
     kec_hits = {h.kode for h in hits if h.level == Region.Level.KECAMATAN}
-    kel_hits = [h for h in hits if h.level == Region.Level.KELURAHAN]
 
     def rank(h: Hit) -> tuple[int, int]:
         return (h.score + (2 if h.parent_kode in kec_hits else 0), -h.start)
 
+    return rank
+
+
+def find_places(text: str, polres: Polres) -> PlaceMatch:
+    """The kelurahan/kecamatan of ``polres`` named in ``text``, best first, and any street names."""
+    norm = normalise(text or "")[:10_000]
+    result = PlaceMatch(streets=_streets((text or "")[:10_000]))
+    if not norm:
+        return result
+    hits = _scan(norm, polres)
+    if not hits:
+        return result
+    kel_hits = [h for h in hits if h.level == Region.Level.KELURAHAN]
+    rank = _ranking(hits)
     result.hits = sorted(hits, key=rank, reverse=True)
     best_kel = max(kel_hits, key=rank) if kel_hits else None
     if best_kel is not None:
@@ -251,3 +272,62 @@ def find_places(text: str, polres: Polres) -> PlaceMatch:
         best_kec = max((h for h in hits if h.level == Region.Level.KECAMATAN), key=rank)
         result.kecamatan = Region.objects.filter(pk=best_kec.kode).first()
     return result
+
+
+# --- a location typed by a call-taker --------------------------------------------------------------
+
+# What separates the parts of a typed location: "Jl. Pemuda 12, Miroto", "Miroto — Semarang Tengah".
+_PART_SEPARATOR = re.compile(r"[,;/()–—]")
+
+
+@dataclass
+class TypedLocation:
+    """The kelurahan a typed location names, the address line, or the choices when the name is ambiguous."""
+
+    kelurahan: Region | None = None
+    alamat: str = ""  # empty when the text named only the place ("Miroto — Semarang Tengah")
+    choices: list[str] = field(default_factory=list)  # "Miroto — Semarang Tengah", ... (pick one)
+
+
+def _parts(text: str, norm: str) -> list[tuple[int, int]]:
+    """Spans in ``norm`` of the typed parts, each without an administrative prefix ("Kel. Miroto" → "miroto")."""
+    spans: list[tuple[int, int]] = []
+    parts = [p for p in (normalise(part) for part in _PART_SEPARATOR.split(text)) if p]
+    pos = 0
+    for p in parts:
+        inner = _NAME_PREFIX.sub("", p)
+        spans.append((pos + len(p) - len(inner), pos + len(p)))
+        pos += len(p) + 1
+    # The parts normalised one by one line up with the whole text normalised (separators become spaces).
+    return spans if " ".join(parts) == norm else []
+
+
+def find_typed_location(text: str, polres: Polres) -> TypedLocation:
+    """The kelurahan of ``polres`` named by a short typed location (the 110 call-taker's field).
+
+    The best kelurahan by the gazetteer's rules, where a whole part of the text ("Miroto" in "Jl. Pemuda 12,
+    Miroto") counts like a name after "kel.". The address is the text itself unless it named only places.
+    A name shared by kelurahan of several kecamatan, with no kecamatan typed to tell them apart, gives
+    ``choices`` (labels as in the search list) instead of a kelurahan.
+    """
+    text = " ".join((text or "").split())
+    scanned = text[:1000]
+    norm = normalise(scanned)
+    if not norm:
+        return TypedLocation(alamat=text)
+    parts = _parts(scanned, norm)
+    hits = _scan(norm, polres, frozenset(parts))
+    kel_hits = [h for h in hits if h.level == Region.Level.KELURAHAN]
+    if not kel_hits:
+        return TypedLocation(alamat=text)
+    rank = _ranking(hits)
+    best = max(kel_hits, key=rank)
+    same = sorted({h.kode for h in kel_hits if (h.start, h.end) == (best.start, best.end)
+                   and rank(h)[0] == rank(best)[0]})
+    only_places = bool(parts) and set(parts) <= {(h.start, h.end) for h in hits}
+    alamat = "" if only_places else text
+    if len(same) > 1:
+        kecamatan = {e.kode: e.nama for e in entries_for(polres) if e.level == Region.Level.KECAMATAN}
+        names = {h.kode: f"{h.nama} — {kecamatan.get(h.parent_kode, '')}" for h in kel_hits}
+        return TypedLocation(alamat=alamat, choices=sorted(names[k] for k in same))
+    return TypedLocation(kelurahan=Region.objects.filter(pk=best.kode).first(), alamat=alamat)

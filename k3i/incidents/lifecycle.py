@@ -18,6 +18,7 @@ from django.utils.translation import gettext_noop
 from k3i.core import audit
 from k3i.core.access import can
 from k3i.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from k3i.core.i18n import source_display
 
 from .actions import _log, emit_incident
 from .models import Incident
@@ -97,7 +98,7 @@ def close_incident(actor: Any, incident: Incident, *, status: str, disposition: 
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         if not incident.is_open:
-            raise Conflict(f"Kejadian {incident.number} sudah ditutup ({incident.get_status_display()}).",
+            raise Conflict(f"Kejadian {incident.number} sudah ditutup ({source_display(incident, 'status')}).",
                            [{"field": "status", "message": "kejadian sudah ditutup"}])
         active = list(Assignment.objects.filter(incident=incident, status__in=Assignment.ACTIVE).order_by("id"))
         units = PatrolUnit.objects.select_for_update(of=("self",)).select_related("fungsi").in_bulk(
@@ -113,7 +114,7 @@ def close_incident(actor: Any, incident: Incident, *, status: str, disposition: 
         incident.closed_at = now
         incident.save(update_fields=["status", "disposition", "disposition_note", "closed_at", "updated_at"])
         label = DISPOSITIONS[status][disposition]
-        _log(incident, "ditutup", f"Ditutup: {incident.get_status_display()} — {label}", actor,
+        _log(incident, "ditutup", f"Ditutup: {source_display(incident, 'status')} — {label}", actor,
              status=status, disposition=disposition, note=note, assignments=ended)
         audit.record(actor, "kejadian.ditutup", incident, channel=channel, polres_id=incident.polres_id, changes={
             "status": [before, status], "hasil": disposition, "catatan": note, "penugasan_diakhiri": ended,
@@ -132,7 +133,7 @@ def reopen_incident(actor: Any, incident: Incident, *, reason: str, channel: str
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         if incident.status not in REOPENABLE:
             raise Conflict(
-                f"Kejadian {incident.number} berstatus {incident.get_status_display()}: hanya kejadian yang sudah "
+                f"Kejadian {incident.number} berstatus {source_display(incident, 'status')}: hanya kejadian yang sudah "
                 "ditutup (selesai, tidak terbukti, dibatalkan) yang dapat dibuka kembali.",
                 [{"field": "status", "message": "kejadian belum ditutup"}],
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from k3i.core.access import RestrictedManager, Scope
 
@@ -13,33 +14,35 @@ from .taxonomy import category_choices
 
 class Incident(models.Model):
     class Status(models.TextChoices):
-        BARU = "baru", "Baru"
-        DIVERIFIKASI = "diverifikasi", "Diverifikasi"
-        DITUGASKAN = "ditugaskan", "Ditugaskan"
-        DITANGANI = "ditangani", "Ditangani"
-        SELESAI = "selesai", "Selesai"
-        DIBATALKAN = "dibatalkan", "Dibatalkan"
-        TIDAK_TERBUKTI = "tidak_terbukti", "Tidak terbukti"
-        DUPLIKAT = "duplikat", "Duplikat"
+        BARU = "baru", _("Baru")
+        DIVERIFIKASI = "diverifikasi", _("Diverifikasi")
+        DITUGASKAN = "ditugaskan", _("Ditugaskan")
+        DITANGANI = "ditangani", _("Ditangani")
+        SELESAI = "selesai", _("Selesai")
+        DIBATALKAN = "dibatalkan", _("Dibatalkan")
+        TIDAK_TERBUKTI = "tidak_terbukti", _("Tidak terbukti")
+        DUPLIKAT = "duplikat", _("Duplikat")
 
     OPEN_STATUSES = (Status.BARU, Status.DIVERIFIKASI, Status.DITUGASKAN, Status.DITANGANI)
 
     class Channel(models.TextChoices):
-        TELEPON = "110", "Call center 110"
-        WEB = "web", "Formulir web / aplikasi"
-        PESAN = "pesan", "WhatsApp / SMS"
-        PANIK = "panik", "Tombol darurat"
-        PETUGAS = "petugas", "Laporan petugas (LP model A)"
-        SPKT = "spkt", "SPKT"
+        TELEPON = "110", _("Call center 110")
+        WEB = "web", _("Formulir web / aplikasi")
+        PESAN = "pesan", _("WhatsApp / SMS")
+        PANIK = "panik", _("Tombol darurat")
+        PETUGAS = "petugas", _("Laporan petugas (LP model A)")
+        SPKT = "spkt", _("SPKT")
 
     class LocationSource(models.TextChoices):
-        PETA = "peta", "Titik di peta / GPS"
-        KELURAHAN = "kelurahan", "Dipilih dari daftar kelurahan"
-        GAZETTEER = "teks", "Ditemukan dari teks laporan (perlu konfirmasi)"
-        TIDAK_ADA = "", "Belum diketahui"
+        PETA = "peta", _("Titik di peta / GPS")
+        KELURAHAN = "kelurahan", _("Dipilih dari daftar kelurahan")
+        GAZETTEER = "teks", _("Ditemukan dari teks laporan (perlu konfirmasi)")
+        TIDAK_ADA = "", _("Belum diketahui")
 
     polres = models.ForeignKey("organization.Polres", on_delete=models.PROTECT)
-    number = models.CharField("nomor laporan", max_length=40, unique=True, blank=True)
+    # NULL until the insert has given the row its id (the serial in the number): NULLs never collide in the
+    # unique index, so concurrent and batched inserts do not wait on each other.
+    number = models.CharField("nomor laporan", max_length=40, unique=True, blank=True, null=True)
     tracking_code = models.CharField("kode lacak", max_length=12, unique=True)
     channel = models.CharField("kanal", max_length=10, choices=Channel.choices)
     text = models.TextField("isi laporan")
@@ -133,3 +136,30 @@ class IncidentLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id} {self.kind}"
+
+
+class IncidentPhoto(models.Model):
+    """A photo sent with a report (the public form ``/lapor/``): verified and re-encoded as a JPEG without any
+    metadata (no EXIF/GPS, no device), stored under ``K3I_MEDIA_ROOT`` outside the web root and served only to
+    staff who may see the incident (``incidents.photos``). Never part of the public tracking page or API.
+    Like ``IncidentLog`` a part of its incident, with no scope of its own: read only through
+    ``Incident.objects.restrict`` (``photos.visible_photo``)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="photos")
+    file_name = models.CharField("berkas", max_length=200, unique=True)  # relative to K3I_MEDIA_ROOT
+    content_type = models.CharField(max_length=40, default="image/jpeg")
+    width = models.PositiveIntegerField("lebar")
+    height = models.PositiveIntegerField("tinggi")
+    size = models.PositiveIntegerField("ukuran (bita)")
+    sha256 = models.CharField(max_length=64, db_index=True)  # of the stored file; also in the ledger entry
+    original_format = models.CharField("format asli", max_length=10, blank=True)
+    original_size = models.PositiveIntegerField("ukuran asli (bita)", default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "foto kejadian"
+        verbose_name_plural = "foto kejadian"
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"foto #{self.pk} kejadian {self.incident_id}"

@@ -1,35 +1,41 @@
 """Public intake pages (no login, Bahasa Indonesia, phone first): the report form ``/lapor/`` and the
 tracking pages ``/lacak/`` and ``/lacak/<kode>/``.
 
-The form is CSRF-protected and rate-limited per IP address (Django cache; setting
-``K3I_PUBLIC_REPORTS_PER_HOUR``). A report goes through ``actions.create_incident`` like every other
+The form is CSRF-protected and rate-limited per IP address (``k3i.core.counters``, shared by all worker
+processes; setting ``K3I_PUBLIC_REPORTS_PER_HOUR``). A report goes through ``actions.create_incident`` like every other
 channel; a hidden idempotency key makes a resubmitted form (reload, double tap) return the first report.
 Without a map pin or a chosen kelurahan the place is looked up in the text (gazetteer) and left for the
 operator to confirm. The tracking page shows status and progress only — no name, phone or report text.
+
+An optional photo is verified and re-encoded without metadata before anything is written (``photos.prepare``)
+and stored with the report in one transaction (``photos.attach_photo``); staff who may see the incident get it
+from ``foto`` — it is never shown on the public pages.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 from shapely.geometry import mapping, shape
 
+from k3i.accounts.decorators import login_required_2fa
+from k3i.core import counters
 from k3i.core.audit import Channel
-from k3i.core.errors import K3iError
+from k3i.core.errors import K3iError, ValidationFailed
 from k3i.organization.models import Polres, Polsek, Region, polres_for
 from k3i.organization.selectors import polres_kelurahan
 
-from . import gazetteer, selectors
+from . import gazetteer, photos, selectors
 from .actions import MAX_NAME, MAX_TEXT, create_incident
 from .models import Incident
 
@@ -57,10 +63,19 @@ class LaporForm(forms.Form):
     lat = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-90, max_value=90)
     lon = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-180, max_value=180)
     kunci = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
+    # accept="image/*" lets a phone offer its camera *and* the gallery (``capture`` would hide the gallery,
+    # and a citizen has often taken the photo already); the server checks the real content either way.
+    foto = forms.FileField(
+        label=gettext_lazy("Foto kejadian (tidak wajib)"), required=False, max_length=255, allow_empty_file=True,
+        widget=forms.FileInput(attrs={"accept": "image/*"}),
+    )
 
     def __init__(self, *args: Any, polres: Polres, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.polres = polres
+        self.fields["foto"].help_text = _(
+            "JPEG, PNG atau WebP, paling besar %(mb)s MB. Lokasi GPS dan data perangkat di dalam foto dihapus; "
+            "foto hanya dilihat petugas, tidak tampil di halaman lacak.") % {"mb": photos.mb(photos.max_bytes())}
         rows = polres_kelurahan(polres)
         field = self.fields["kelurahan"]
         assert isinstance(field, forms.ChoiceField)
@@ -74,6 +89,16 @@ class LaporForm(forms.Form):
             raise forms.ValidationError(_("Titik di peta tidak lengkap: pilih ulang titiknya."))
         return data
 
+    def clean_foto(self) -> photos.PreparedPhoto | None:
+        """The photo verified and re-encoded (``photos.prepare``), or None; nothing is written here."""
+        upload = self.cleaned_data.get("foto")
+        if not upload:
+            return None
+        try:
+            return photos.prepare(upload)
+        except ValidationFailed as exc:
+            raise forms.ValidationError(exc.detail) from exc
+
 
 def _client_ip(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR") or "-")
@@ -84,14 +109,9 @@ def _over_limit(request: HttpRequest) -> bool:
     limit = int(getattr(settings, "K3I_PUBLIC_REPORTS_PER_HOUR", 10))
     if limit <= 0:
         return False
-    key = f"k3i:lapor:{_client_ip(request)}:{int(time.time() // RATE_WINDOW_SECONDS)}"
-    cache.add(key, 0, RATE_WINDOW_SECONDS + 60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW_SECONDS + 60)
-        count = 1
-    return count > limit
+    # Shared by every worker process (database, or Redis with K3I_REDIS_URL); the key holds a keyed hash
+    # of the address, never the address. The hour begins with the address's first report.
+    return counters.hit("lapor:" + counters.digest(_client_ip(request)), RATE_WINDOW_SECONDS) > limit
 
 
 def public_map_data(polres: Polres) -> dict[str, Any]:
@@ -123,10 +143,11 @@ def lapor(request: HttpRequest) -> HttpResponse:
     status = 200
     error = ""
     if request.method == "POST":
-        form = LaporForm(request.POST, polres=polres)
+        form = LaporForm(request.POST, request.FILES, polres=polres)
         if _over_limit(request):
             error = _("Terlalu banyak laporan dari alamat internet Anda dalam satu jam. Coba lagi nanti. "
                       "Untuk keadaan darurat, hubungi 110 sekarang.")
+            form = LaporForm(request.POST, polres=polres)  # shown again without decoding the photo
             status = 429
         elif form.is_valid():
             d = form.cleaned_data
@@ -141,9 +162,9 @@ def lapor(request: HttpRequest) -> HttpResponse:
                 kelurahan, confirmed = match.kelurahan, False
                 alamat = alamat or match.alamat()
             try:
-                incident, _created = create_incident(
-                    None, polres=polres, channel=Incident.Channel.WEB, text=d["text"], lat=d["lat"], lon=d["lon"],
-                    kelurahan=kelurahan, alamat=alamat, location_confirmed=confirmed,
+                incident = _save_report(
+                    d["foto"], polres=polres, channel=Incident.Channel.WEB, text=d["text"], lat=d["lat"],
+                    lon=d["lon"], kelurahan=kelurahan, alamat=alamat, location_confirmed=confirmed,
                     reporter_name=d["reporter_name"], reporter_phone=d["reporter_phone"],
                     idempotency_key=d["kunci"] or None, audit_channel=Channel.WEB,
                 )
@@ -159,9 +180,26 @@ def lapor(request: HttpRequest) -> HttpResponse:
             status = 422
     else:
         form = LaporForm(polres=polres, initial={"kunci": uuid.uuid4().hex})
+    # A browser never keeps a chosen file across a reload: say so when a good photo must be chosen again.
+    reselect_photo = status == 422 and bool(request.FILES.get("foto")) and "foto" not in form.errors
     return render(request, "incidents/lapor.html", {
         "form": form, "polres": polres, "error": error, "map_data": public_map_data(polres),
+        "reselect_photo": reselect_photo,
     }, status=status)
+
+
+def _save_report(photo: photos.PreparedPhoto | None, **report: Any) -> Incident:
+    """``create_incident`` and, with a photo, ``photos.attach_photo`` in one transaction: the report and its
+    photo are kept together or not at all (the photo file is removed when the transaction does not commit).
+    A resubmitted form (same key) returns the first report and attaches nothing again."""
+    if photo is None:
+        incident, _created = create_incident(None, **report)
+        return incident
+    with photos.kept_only_if_committed(), transaction.atomic():
+        incident, created = create_incident(None, **report)
+        if created:
+            photos.attach_photo(None, incident, photo, channel=Channel.WEB)
+    return incident
 
 
 @never_cache
@@ -188,3 +226,22 @@ def lacak_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "incidents/lacak_detail.html", {
         "view": selectors.public_view(incident), "open": shown is not None and shown.is_open,
     })
+
+
+@login_required_2fa
+@require_GET
+def foto(request: HttpRequest, incident_id: int, pk: int) -> HttpResponse:
+    """A report photo for staff who may see the incident (``restrict``); 404 for anyone else, never cached.
+
+    Viewing is not written to the ledger: a photo of the scene is evidence of the report, seen by the same
+    people as its text (which is not logged either); the reporter's name and phone stay behind their own
+    audited button. The ledger holds the upload with the SHA-256 of the stored file."""
+    photo = photos.visible_photo(request.user, incident_id, pk)
+    data = photos.read_file(photo) if photo is not None else None
+    if photo is None or data is None:
+        raise Http404("Foto tidak ditemukan.")
+    response = HttpResponse(data, content_type=photo.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="{photo.incident.number or photo.incident_id}-{photo.pk}.jpg"'
+    return response

@@ -9,7 +9,6 @@ events) with ``k3i/static/k3i/room.js``: no inline script (CSP), data reaches th
 
 from __future__ import annotations
 
-import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -210,6 +209,7 @@ def peta(request: HttpRequest) -> HttpResponse:
     live["labels"] = geo["labels"]
     live["categories"] = {t.kode: t.nama for t in taxonomy.incident_types().values()}
     live["statuses"] = {str(v): str(label) for v, label in Incident.Status.choices}
+    live["unit_statuses"] = staleness.status_labels()  # live events carry the installation's language
     return render(request, "ops/room/peta.html", {
         "map_data": geo, "live": live, "stream_url": stream,
         "legend_priorities": [(p, taxonomy.priorities()[p].nama) for p in (1, 2, 3, 4)],
@@ -615,37 +615,23 @@ def _kelurahan_choices(polres: Polres | None) -> list[tuple[str, str]]:
 
 
 def resolve_location(polres: Polres | None, text: str) -> tuple[Region | None, str]:
-    """A kelurahan from what the call-taker typed, and the rest as the address.
+    """A kelurahan from what the call-taker typed, and the address line (the gazetteer's
+    ``find_typed_location``, the same names and rules as for WhatsApp/SMS reports).
 
-    "Miroto — Semarang Tengah" (the search list), "Miroto", or "Jl. Pemuda 12, Miroto" (a kelurahan name
-    inside the text: the longest one found wins; the text becomes the address).
+    "Miroto — Semarang Tengah" (the search list) or "Miroto": the kelurahan, no address; "Jl. Pemuda 12,
+    Miroto": the kelurahan, and the text becomes the address. A name found in several kecamatan must be
+    chosen from the list (``ValidationFailed`` on ``lokasi``).
     """
+    from k3i.incidents.gazetteer import find_typed_location
+
     text = " ".join(text.split())
     if not text or polres is None:
         return None, text
-    choices = _kelurahan_choices(polres)
-    low = text.lower()
-    for label, kode in choices:
-        if label.lower() == low:
-            return Region.objects.get(pk=kode), ""
-    names: dict[str, list[str]] = {}
-    for label, kode in choices:
-        names.setdefault(label.split(" — ")[0].lower(), []).append(kode)
-    if low in names:
-        if len(names[low]) > 1:
-            options = ", ".join(label for label, kode in choices if kode in names[low])
-            raise ValidationFailed.field("lokasi", _("Nama kelurahan ini ada di beberapa kecamatan: pilih salah satu "
-                                                     "dari daftar (%(options)s).") % {"options": options})
-        return Region.objects.get(pk=names[low][0]), ""
-    found = [(n, k) for n, k in names.items() if len(k) == 1 and _contains_word(low, n)]
-    if found:
-        name, kodes = max(found, key=lambda x: len(x[0]))
-        return Region.objects.get(pk=kodes[0]), text
-    return None, text
-
-
-def _contains_word(text: str, name: str) -> bool:
-    return re.search(r"(?<![\w])" + re.escape(name) + r"(?![\w])", text) is not None
+    found = find_typed_location(text, polres)
+    if found.choices:
+        raise ValidationFailed.field("lokasi", _("Nama kelurahan ini ada di beberapa kecamatan: pilih salah satu "
+                                                 "dari daftar (%(options)s).") % {"options": ", ".join(found.choices)})
+    return found.kelurahan, found.alamat
 
 
 @login_required

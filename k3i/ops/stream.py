@@ -6,15 +6,22 @@ that event (``?last_event_id=`` does the same for clients that cannot set header
 starts from "now". A comment line (``: ping``) goes out when nothing was sent for
 ``settings.SSE_HEARTBEAT_SECONDS``, so that proxies keep the connection open and dead clients are noticed.
 
-The stream reads the ``LiveEvent`` table every ``settings.SSE_POLL_SECONDS``; an event written by any
-process on the same database (another web worker, the simulator, the MQTT ingester) therefore reaches
-every stream, on SQLite as on PostgreSQL. Each user receives only the events of their territory and
-function (``k3i.core.events.events_for``, the rules of ``restrict``).
+The ``LiveEvent`` table is the bus: an event written by any process on the same database (another web
+worker, the simulator, the MQTT ingester) reaches every stream, on SQLite as on PostgreSQL, through the
+stream's gap-safe ``Cursor``. Streams do not poll it blindly: writing an event wakes them
+(``k3i.core.notify``) — on PostgreSQL through ``NOTIFY k3i_live`` and one listening connection per server
+process, and within a process right after the commit. A woken stream reads at once (at most once per
+``SSE_MIN_READ_SECONDS``). Unwoken, it reads every ``SSE_FALLBACK_POLL_SECONDS`` while the process's
+listener is connected (a lost notification costs only that much latency), every ``SSE_POLL_SECONDS``
+without one (SQLite: writes of other processes are seen that way), and every 0.25 s at most while an
+event is still in flight. Each user receives only the events of their territory and function
+(``k3i.core.events.events_for``, the rules of ``restrict``).
 
 Under uvicorn (``k3i serve``, ASGI) the view streams from an async generator; the database is read in a
 thread of the stream's own (``sync_to_async(..., thread_sensitive=False)`` with a one-thread executor),
-so a waiting stream holds no worker thread, and its database connection is closed when it ends. Under
-WSGI (``manage runserver``, the plain test client) the same loop runs as a blocking generator.
+so a waiting stream holds no worker thread and no database connection (it is given back after each
+read), and its thread's connection is closed when it ends. Under WSGI (``manage runserver``, the plain
+test client) the same loop runs as a blocking generator that polls every ``SSE_POLL_SECONDS``.
 
 Access: anonymous → 401; a role without ``view_liveevent`` → 404. Every few heartbeats the stream
 checks again that the user is still active and still logged in (or the token still valid) and ends
@@ -27,6 +34,7 @@ import asyncio
 import json
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from importlib import import_module
@@ -40,6 +48,7 @@ from django.db import close_old_connections, connections
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 
+from k3i.core import notify
 from k3i.core.access import can
 from k3i.core.errors import K3iError
 from k3i.core.events import Cursor, latest_id
@@ -50,6 +59,22 @@ BATCH = 200  # events per read; a longer backlog is sent in several reads withou
 RETRY_MS = 3000  # the browser waits this long before reconnecting
 RECHECK_SECONDS = 60.0  # how often the stream re-checks that its reader may still read
 GAP_GRACE_SECONDS = 5.0  # how long to wait for an event still in flight (see k3i.core.events.Cursor)
+FALLBACK_POLL_SECONDS = 1.5  # between reads while nothing wakes the stream (settings.SSE_FALLBACK_POLL_SECONDS)
+MIN_READ_SECONDS = 0.1  # at most one read per this many seconds however often woken (SSE_MIN_READ_SECONDS)
+GAP_POLL_SECONDS = 0.25  # at most this long between reads while an event is still in flight
+CONCURRENT_READS = 4  # streams of one process reading at the same time (settings.SSE_CONCURRENT_READS)
+
+# One write wakes every stream of the process at once; a gate per event loop (uvicorn: per process) lets
+# only a few read at a time, so that the burst needs a few pooled database connections, not one per stream.
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _gate() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _gates[loop] = asyncio.Semaphore(int(getattr(settings, "SSE_CONCURRENT_READS", CONCURRENT_READS)))
+    return gate
 
 
 def format_event(event_id: int, kind: str, payload: Any) -> str:
@@ -169,19 +194,46 @@ def _step_in_own_thread(feed: _Feed) -> str | None:
         close_old_connections()
 
 
+def _open_in_own_thread(request: HttpRequest) -> _Feed | HttpResponse:
+    try:
+        return _open(request)
+    finally:
+        close_old_connections()  # back to the pool until the first read
+
+
 def _release(executor: ThreadPoolExecutor) -> None:
     """Close the stream's database connection in the thread that opened it, then let the thread go."""
     executor.submit(_close_db)
     executor.shutdown(wait=False)
 
 
+def _wait_seconds(feed: _Feed) -> float:
+    """How long a stream may wait for a wake-up before it reads anyway."""
+    poll = float(settings.SSE_POLL_SECONDS)
+    if feed.cursor.blocked:
+        # An event still in flight: its transaction may end in a rollback, which announces nothing.
+        return min(poll, GAP_POLL_SECONDS)
+    if not notify.listener.connected:
+        # SQLite (writes of other processes are not announced) or no PostgreSQL listener (yet).
+        return poll
+    return max(poll, float(getattr(settings, "SSE_FALLBACK_POLL_SECONDS", FALLBACK_POLL_SECONDS)))
+
+
 async def _async_stream(feed: _Feed, executor: ThreadPoolExecutor) -> AsyncIterator[str]:
     step = sync_to_async(_step_in_own_thread, thread_sensitive=False, executor=executor)
+    loop = asyncio.get_running_loop()
+    waiter = notify.hub.waiter()
+    min_gap = min(float(getattr(settings, "SSE_MIN_READ_SECONDS", MIN_READ_SECONDS)),
+                  float(settings.SSE_POLL_SECONDS))
     try:
         yield feed.preamble()
         while True:
+            notify.listener.ensure()  # PostgreSQL: the process's one listener (started by the first stream)
+            waiter.clear()  # a wake-up from now on means: read again after this read
+            started = loop.time()
             try:
-                chunk = await step(feed)
+                async with _gate():
+                    chunk = await step(feed)
             except Exception:
                 # The database failed: end the stream. The browser reconnects after ``retry`` with
                 # Last-Event-ID, so nothing is lost, and a lasting failure shows as a failed request.
@@ -191,9 +243,14 @@ async def _async_stream(feed: _Feed, executor: ThreadPoolExecutor) -> AsyncItera
                 return
             if chunk:
                 yield chunk
-            if not feed.full:
-                await asyncio.sleep(settings.SSE_POLL_SECONDS)
+            if feed.full:
+                continue
+            await waiter.wait(_wait_seconds(feed))
+            rest = min_gap - (loop.time() - started)
+            if rest > 0:  # woken again right away (a burst of writes): let a few more gather first
+                await asyncio.sleep(rest)
     finally:
+        waiter.close()
         _release(executor)
 
 
@@ -232,7 +289,8 @@ async def stream(request: HttpRequest) -> HttpResponseBase:
     # stream holds exactly one connection, closed when it ends.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="k3i-sse")
     try:
-        opened = await sync_to_async(_open, thread_sensitive=False, executor=executor)(request)
+        async with _gate():  # after a server restart every browser connects at once
+            opened = await sync_to_async(_open_in_own_thread, thread_sensitive=False, executor=executor)(request)
     except BaseException:
         _release(executor)
         raise

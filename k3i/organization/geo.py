@@ -96,6 +96,7 @@ class LocateIndex:
         if len(places) != len(geometries):
             raise ValueError("places and geometries differ in length")
         self.places: tuple[Place, ...] = tuple(places)
+        self.by_kode: dict[str, Place] = {p.kode: p for p in self.places}
         self.geometries = np.array(list(geometries), dtype=object)
         shapely.prepare(self.geometries)
         self.tree = shapely.STRtree(self.geometries)
@@ -194,6 +195,7 @@ class PolsekInfo:
     polres: str
     lat: float | None
     lon: float | None
+    polres_id: int = 0
 
 
 @dataclass
@@ -293,9 +295,9 @@ class _Org:
     @classmethod
     def load(cls) -> _Org:
         polsek = {
-            kec: PolsekInfo(pk, nama, tipe, alamat, telepon, polres, lat, lon)
-            for pk, nama, tipe, alamat, telepon, polres, lat, lon, kec in Polsek.objects.values_list(
-                "id", "nama", "tipe", "alamat", "telepon", "polres__nama", "lat", "lon", "kecamatan_id"
+            kec: PolsekInfo(pk, nama, tipe, alamat, telepon, polres, lat, lon, polres_id)
+            for pk, nama, tipe, alamat, telepon, polres, lat, lon, kec, polres_id in Polsek.objects.values_list(
+                "id", "nama", "tipe", "alamat", "telepon", "polres__nama", "lat", "lon", "kecamatan_id", "polres_id"
             )
         }
         rows = list(
@@ -354,6 +356,20 @@ def get_org() -> _Org:
     org = _Org.load()
     _org, _org_loaded_at = org, now
     return org
+
+
+def kelurahan_nama(kode: str) -> str | None:
+    """The name of a kelurahan the locate index knows (no query), else ``None``."""
+    place = get_index().by_kode.get(kode)
+    return place.nama if place is not None else None
+
+
+def polsek_nama(polsek_id: int) -> str | None:
+    """The name of a Polsek (no query), else ``None``."""
+    for info in get_org().polsek.values():
+        if info.id == polsek_id:
+            return info.nama
+    return None
 
 
 def nearby_pospol(lat: float, lon: float, *, radius_m: float = POSPOL_RADIUS_M, limit: int = POSPOL_MAX) -> list[PospolInfo]:

@@ -3,13 +3,7 @@ POST /dispatches/{id}/status (the timestamp chain; unit and incident states foll
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import textwrap
 import threading
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -21,10 +15,9 @@ from k3i.core.models import AuditEntry, LiveEvent
 from k3i.dispatch.actions import advance_assignment, dispatch_unit
 from k3i.dispatch.models import Assignment, PatrolUnit, UnitStatus
 from k3i.incidents.models import Incident, IncidentLog
+from k3i.testing import run_on_sqlite_file
 
 from .helpers import BRUMBUNGAN, assert_error, make_incident, post, put_at
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 def dispatch_url(incident) -> str:
@@ -281,19 +274,6 @@ def test_a_unit_position_moves_the_recommendation_and_the_eta_is_stored(world, l
 
 # --- the race for one unit -----------------------------------------------------------------------------
 
-RACE = textwrap.dedent("""
-    import json
-    import django
-    django.setup()
-    from django.core.management import call_command
-    call_command("migrate", verbosity=0)
-    from k3i.testing import build_world
-    from k3i.dispatch.tests.test_dispatch import race
-    w = build_world()
-    print(json.dumps(race(w)))
-""")
-
-
 def _race_once(world, incidents: list[Incident], unit: PatrolUnit) -> list[str]:
     from django.db import close_old_connections
 
@@ -347,13 +327,7 @@ def _check_race(result: dict[str, object]) -> None:
 
 
 def test_two_dispatchers_race_for_one_unit_on_sqlite_file(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in ("K3I_DATABASE_URL", "K3I_TEST_DB_NAME")}
-    env.update({"K3I_TESTING": "1", "K3I_SQLITE_PATH": str(tmp_path / "race.sqlite3"), "K3I_VAR_DIR": str(tmp_path),
-                "DJANGO_SETTINGS_MODULE": "k3i.settings", "PYTHONPATH": str(ROOT)})
-    proc = subprocess.run([sys.executable, "-c", RACE], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    _check_race(json.loads(proc.stdout.strip().splitlines()[-1]))
+    _check_race(run_on_sqlite_file(tmp_path, "k3i.dispatch.tests.test_dispatch", "race"))
 
 
 @pytest.mark.django_db(transaction=True)

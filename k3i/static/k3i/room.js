@@ -1,8 +1,10 @@
 /* K3i operations room: live map, queues, incident page, call-taker screen, officer's phone view.
  *
  * No inline script (CSP "script-src 'self'"): the pages hand data over with json_script and data-*.
- *  - [data-stream]          the live feed (/ops/stream, server-sent events, resumed with Last-Event-ID)
- *  - [data-live-status]     shows whether the feed is connected
+ *  - [data-stream]          the live feed (/ops/stream, server-sent events, resumed with Last-Event-ID),
+ *                           one connection per browser shared by its tabs (this file also runs as the
+ *                           feed's SharedWorker)
+ *  - [data-live-status]     shows whether the feed is connected (and, in data-live-mode, how: worker, leader, own)
  *  - [data-room-refresh]    "kejadian. penugasan." — re-read this part (HTMX, event "k3i-refresh") when an
  *                           event of those kinds arrives; data-refresh-incident limits it to one incident
  *  - [data-deadline]        a live countdown to a target time ("sisa 0:42" / "lewat 1:13")
@@ -42,12 +44,213 @@
   }
 
   // --- the live feed ------------------------------------------------------------------------------
+  //
+  // One connection to /ops/stream per browser, shared by all its K3i tabs:
+  //  1. a SharedWorker (this same file, run as a worker: sharedWorkerMain) holds the EventSource;
+  //  2. else the tabs elect a leader with a Web Lock; it holds the EventSource and passes every event on
+  //     through a BroadcastChannel (a visible tab that hears nothing for a while takes over);
+  //  3. else, or when the worker fails, each tab opens its own EventSource, as before.
+  // Each tab keeps the id of the last event it has and drops repeats, and a page starts after the id its
+  // server-rendered data ended with (?last_event_id= of data-stream). The shared connection is reopened
+  // (from the smallest id a tab still needs) whenever a tab joins: so no tab misses an event, and the
+  // server filters by the session of the newest page (all tabs of a browser share one session; after a
+  // logout and a login as someone else, no new page receives what the old session was allowed to see).
 
+  var LIVE_PROTOCOL = "k3i-live-1";  // name of the shared worker, lock and channel (change with the messages)
+  var SELF_URL = typeof document !== "undefined" && document.currentScript ? document.currentScript.src : "";
   var listeners = [];
   function onEvent(fn) { listeners.push(fn); }
 
+  function lower(a, b) {  // the smaller id; null means "from now on" (no id)
+    if (a == null) { return b; }
+    if (b == null) { return a; }
+    return Math.min(a, b);
+  }
+
+  // One EventSource, reopened from an earlier id when a tab joins. emit({t: "ev", id, kind, data}) for each
+  // event, emit({t: "state", on}) when the connection opens or breaks (the browser reconnects by itself
+  // with Last-Event-ID).
+  function LiveSource(base, emit) {
+    var source = null, pos = null, open = false, timer = null, want = null, pending = false;
+    function start(from) {
+      if (source) { source.close(); }
+      open = false;
+      pos = from;
+      var url = from == null ? base : base + (base.indexOf("?") < 0 ? "?" : "&") + "last_event_id=" + from;
+      var es = source = new EventSource(url, { withCredentials: true });
+      es.onopen = function () { if (es === source) { open = true; emit({ t: "state", on: true }); } };
+      es.onerror = function () { if (es === source) { open = false; emit({ t: "state", on: false }); } };
+      KINDS.forEach(function (kind) {
+        es.addEventListener(kind, function (e) {
+          if (es !== source) { return; }
+          var id = /^\d+$/.test(e.lastEventId || "") ? Number(e.lastEventId) : null;
+          if (id != null) { pos = id; }
+          emit({ t: "ev", id: id, kind: kind, data: e.data });
+        });
+      });
+    }
+    return {
+      join: function (from) {
+        var need = lower(pos, from);
+        if (source && need == null && !pending) { return; }  // no id known to resume from: keep the connection
+        want = pending ? lower(want, need) : need;
+        pending = true;
+        clearTimeout(timer);
+        // several tabs joining at once (a restored session) share one reopening
+        timer = setTimeout(function () { pending = false; start(want); }, source ? 50 : 0);
+      },
+      isOpen: function () { return open; },
+      close: function () {
+        clearTimeout(timer);
+        pending = false;
+        if (source) { source.close(); }
+        source = null;
+        open = false;
+      }
+    };
+  }
+
+  // The shared worker: one LiveSource per stream URL for all the ports (tabs) that joined it.
+  function sharedWorkerMain(scope) {
+    var feeds = {};
+    scope.onconnect = function (e) {
+      var port = e.ports[0], me = null, feed = null;
+      function leave() {
+        if (!feed) { return; }
+        feed.clients = feed.clients.filter(function (c) { return c !== me; });
+        if (!feed.clients.length) { feed.source.close(); delete feeds[feed.base]; }
+        feed = me = null;
+      }
+      port.onmessage = function (m) {
+        var d = m.data || {};
+        if (d.t === "join") {
+          if (typeof EventSource === "undefined") { port.postMessage({ t: "unsupported" }); return; }
+          leave();
+          feed = feeds[d.base] || (feeds[d.base] = newFeed(d.base));
+          me = { port: port, seen: d.from };
+          feed.clients.push(me);
+          feed.source.join(d.from);
+          if (feed.source.isOpen()) { port.postMessage({ t: "state", on: true }); }
+        } else if (d.t === "leave") {
+          leave();
+        }
+      };
+    };
+    function newFeed(base) {
+      var feed = { base: base, clients: [] };
+      feed.source = LiveSource(base, function (msg) {
+        feed.clients.forEach(function (c) {
+          if (msg.t === "ev" && msg.id != null) {
+            if (c.seen != null && msg.id <= c.seen) { return; }
+            c.seen = msg.id;
+          }
+          c.port.postMessage(msg);
+        });
+      });
+      return feed;
+    }
+  }
+
+  function viaSharedWorker(feed, fallback) {
+    if (!window.SharedWorker || !SELF_URL) { return false; }
+    var worker;
+    try { worker = new SharedWorker(SELF_URL, { name: LIVE_PROTOCOL }); } catch (err) { return false; }
+    var port = worker.port, failed = false;
+    function fail() {
+      if (failed) { return; }
+      failed = true;
+      try { port.postMessage({ t: "leave" }); port.close(); } catch (err) { /* gone already */ }
+      fallback();
+    }
+    worker.onerror = fail;  // the worker could not start: go on without it
+    port.onmessage = function (m) {
+      var d = m.data || {};
+      if (failed) { return; }
+      if (d.t === "ev") { feed.deliver(d.id, d.kind, d.data); }
+      else if (d.t === "state") { feed.state(d.on); }
+      else if (d.t === "unsupported") { fail(); }
+    };
+    function join() { if (!failed) { port.postMessage({ t: "join", base: feed.base, from: feed.seen() }); } }
+    join();
+    window.addEventListener("pagehide", function () { if (!failed) { port.postMessage({ t: "leave" }); } });
+    window.addEventListener("pageshow", function (e) { if (e.persisted) { join(); } });
+    return true;
+  }
+
+  function viaLeader(feed) {
+    if (!window.BroadcastChannel || !navigator.locks || !window.EventSource) { return false; }
+    var name = LIVE_PROTOCOL + " " + feed.base;
+    var channel = new BroadcastChannel(name);
+    var source = null, stopLeading = null, heard = Date.now(), gone = false;
+    function send(msg) { try { channel.postMessage(msg); } catch (err) { /* channel closed */ } }
+    function hello() { send({ t: "hello", from: feed.seen() }); }
+    channel.onmessage = function (m) {
+      var d = m.data || {};
+      heard = Date.now();
+      if (d.t === "ev") { feed.deliver(d.id, d.kind, d.data); }
+      else if (d.t === "state") { feed.state(d.on); }
+      else if (d.t === "leader") { hello(); }
+      else if (d.t === "hello" && source) {
+        source.join(d.from);
+        if (source.isOpen()) { send({ t: "state", on: true }); }
+      }
+    };
+    function lead() {
+      return new Promise(function (release) {
+        if (gone) { release(); return; }
+        source = LiveSource(feed.base, function (msg) {
+          if (msg.t === "ev") { feed.deliver(msg.id, msg.kind, msg.data); } else { feed.state(msg.on); }
+          send(msg);
+        });
+        source.join(feed.seen());
+        var beat = setInterval(function () { send({ t: "beat" }); }, 5000);
+        send({ t: "leader" });  // the others answer with the id they need
+        stopLeading = function () {
+          clearInterval(beat);
+          if (source) { source.close(); }
+          source = stopLeading = null;
+          release();
+        };
+      });
+    }
+    function campaign(steal) {
+      navigator.locks.request(name, steal ? { steal: true } : {}, lead).catch(function () {
+        // the lock was taken from this tab (it looked frozen): give up the connection, queue again
+        if (stopLeading) { stopLeading(); }
+        if (!gone) { campaign(false); }
+      });
+    }
+    campaign(false);
+    hello();
+    // A leader that stays silent (a frozen background tab) is replaced by the tab the user is looking at.
+    setInterval(function () {
+      if (!source && !gone && document.visibilityState === "visible" && Date.now() - heard > 20000) {
+        heard = Date.now();
+        campaign(true);
+      }
+    }, 5000);
+    window.addEventListener("pagehide", function () {
+      gone = true;
+      if (stopLeading) { stopLeading(); }
+    });
+    window.addEventListener("pageshow", function (e) {
+      if (e.persisted) { gone = false; heard = Date.now(); campaign(false); hello(); }
+    });
+    return true;
+  }
+
+  function viaOwnSource(feed) {
+    if (!window.EventSource) { return; }
+    var source = LiveSource(feed.base, function (msg) {
+      if (msg.t === "ev") { feed.deliver(msg.id, msg.kind, msg.data); } else { feed.state(msg.on); }
+    });
+    source.join(feed.seen());
+    window.addEventListener("pagehide", function () { source.close(); });
+    window.addEventListener("pageshow", function (e) { if (e.persisted) { source.join(feed.seen()); } });
+  }
+
   function connect(url) {
-    if (!url || !window.EventSource) { return; }
+    if (!url) { return; }
     var status = $("[data-live-status]");
     var text = status ? $("[data-live-text]", status) : null;
     var wasDown = false;
@@ -57,21 +260,33 @@
       status.classList.toggle("is-off", !on);
       if (text) { text.textContent = status.getAttribute(on ? "data-label-on" : "data-label-off") || ""; }
     }
-    var source = new EventSource(url, { withCredentials: true });
-    source.onopen = function () {
-      show(true);
-      if (wasDown) { listeners.forEach(function (fn) { fn("k3i.tersambung", {}); }); }
-      wasDown = false;
-    };
-    source.onerror = function () { show(false); wasDown = true; };
-    KINDS.forEach(function (kind) {
-      source.addEventListener(kind, function (e) {
-        var payload = {};
-        try { payload = JSON.parse(e.data); } catch (err) { return; }
+    var u = new URL(url, window.location.href);
+    var first = u.searchParams.get("last_event_id");
+    u.searchParams.delete("last_event_id");
+    var seen = /^\d+$/.test(first || "") ? Number(first) : null;
+    var feed = {
+      base: u.href,
+      seen: function () { return seen; },
+      deliver: function (id, kind, data) {
+        if (id != null) {
+          if (seen != null && id <= seen) { return; }  // already here (a shared connection reopened earlier)
+          seen = id;
+        }
+        var payload;
+        try { payload = JSON.parse(data); } catch (err) { return; }
         listeners.forEach(function (fn) { fn(kind, payload); });
-      });
-    });
-    window.addEventListener("pagehide", function () { source.close(); });
+      },
+      state: function (on) {
+        show(on);
+        if (on && wasDown) { listeners.forEach(function (fn) { fn("k3i.tersambung", {}); }); }
+        wasDown = !on;
+      }
+    };
+    function mode(name) { if (status) { status.setAttribute("data-live-mode", name); } }
+    function withoutWorker() {
+      if (viaLeader(feed)) { mode("leader"); } else { viaOwnSource(feed); mode("own"); }
+    }
+    if (viaSharedWorker(feed, withoutWorker)) { mode("worker"); } else { withoutWorker(); }
   }
 
   // --- parts re-read on events (HTMX) ---------------------------------------------------------
@@ -289,6 +504,7 @@
       if (at) { u.position_at = at; }
       if (p.status) { u.status = p.status; }
       if (p.status_label) { u.status_label = p.status_label; }
+      if (p.status && data.unit_statuses && data.unit_statuses[p.status]) { u.status_label = data.unit_statuses[p.status]; }
       if (p.callsign) { u.callsign = p.callsign; }
       return u;
     }
@@ -466,7 +682,9 @@
     if (live) { connect(live.getAttribute("data-stream")); }
   }
 
-  if (document.readyState === "loading") {
+  if (typeof document === "undefined") {
+    if (typeof self !== "undefined" && "onconnect" in self) { sharedWorkerMain(self); }  // the live feed's worker
+  } else if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
   } else {
     init();
