@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, CharField, Value, When
+from django.db.models import Case, CharField, Q, Value, When
 from django.db.models.functions import Cast, Concat, LPad
 from django.utils import timezone
 
@@ -317,9 +317,14 @@ def _write_batch(drafts: Sequence[_Draft]) -> list[tuple[Incident, bool] | BaseE
     process at the same moment), each report is written on its own so that one does not fail the others."""
     if len(drafts) == 1:
         return [_outcome(_write_alone, drafts[0])]
-    keys = {d.incident.idempotency_key for d in drafts if d.incident.idempotency_key}
-    known = {(i.channel, i.idempotency_key): i
-             for i in Incident.objects.filter(idempotency_key__in=keys)} if keys else {}
+    by_channel: dict[str, set[str]] = {}
+    for d in drafts:
+        if d.incident.idempotency_key:
+            by_channel.setdefault(d.incident.channel, set()).add(d.incident.idempotency_key)
+    seen = Q()
+    for channel, keys in by_channel.items():  # (channel, key) is the unique index: one lookup per channel
+        seen |= Q(channel=channel, idempotency_key__in=keys)
+    known = {(i.channel, i.idempotency_key): i for i in Incident.objects.filter(seen)} if by_channel else {}
     first: dict[tuple[str, str], _Draft] = {}
     new: list[_Draft] = []
     for d in drafts:

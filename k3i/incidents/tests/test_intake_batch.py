@@ -23,15 +23,18 @@ POINTS = [(-6.98, 110.41), (-6.98, 110.43), (-6.94, 110.43)]
 
 
 def burst(world, n: int = 12) -> dict[str, object]:
-    """``n`` reports from as many threads at once (two of them retries of a third one), written while the writer is
-    held so that they have to queue and share batches."""
+    """``n`` reports from as many threads at once (three with one key, one retry of report 0), written while
+    the writer holds report 0 so that the others have to queue and share batches."""
     op = world.users["operator"]
     gate = threading.Event()
     original = actions._write
     held = {"first": True}
 
-    def slow_write(drafts):  # the first batch waits until everybody has queued behind it
+    entered = threading.Event()
+
+    def slow_write(drafts):  # the first batch (report 0 alone) waits until everybody has queued behind it
         if held.pop("first", False):
+            entered.set()
             gate.wait(10)
         return original(drafts)
 
@@ -40,7 +43,8 @@ def burst(world, n: int = 12) -> dict[str, object]:
 
     def go(idx: int) -> None:
         lat, lon = POINTS[idx % 3]
-        key = "sama" if idx in (5, 6, 7) else f"k{idx}"
+        # 5, 6, 7: one key three times in one batch; 8: a retry of report 0, written in an earlier batch
+        key = "sama" if idx in (5, 6, 7) else "k0" if idx == 8 else f"k{idx}"
         try:
             incident, created = actions.create_incident(
                 op, polres=world.polres, channel="110", text=f"ada maling motor di gang {idx}", lat=lat, lon=lon,
@@ -56,6 +60,7 @@ def burst(world, n: int = 12) -> dict[str, object]:
     try:
         threads = [threading.Thread(target=go, args=(i,)) for i in range(n)]
         threads[0].start()
+        assert entered.wait(10)
         for t in threads[1:]:
             t.start()
         deadline = time.monotonic() + 10
@@ -86,12 +91,14 @@ def check(r: dict) -> None:
     answers = r["answers"]
     assert len(answers) == n and all(isinstance(a, list | tuple) for a in answers.values()), answers
     made = {a[0] for a in answers.values()}
-    assert len(made) == n - 2  # three submissions with one key: one report
+    written = n - 3  # three submissions with one key: one report; and one retry of report 0
+    assert len(made) == written
     same = {tuple(answers[str(i)][:2]) for i in (5, 6, 7)}
     assert len(same) == 1 and sum(answers[str(i)][2] for i in (5, 6, 7)) == 1
-    assert r["incidents"] == n - 2 and r["logs"] == n - 2 and r["audit"] == n - 2
+    assert answers["8"][:2] == answers["0"][:2] and answers["8"][2] is False and answers["0"][2] is True
+    assert r["incidents"] == written and r["logs"] == written and r["audit"] == written
     assert r["events"] == sorted(made)
-    assert len(set(r["numbers"])) == n - 2
+    assert len(set(r["numbers"])) == written
     assert all(re.fullmatch(r"LK-3374-\d{8}-\d{6}", x) for x in r["numbers"]), r["numbers"]
     for pk, number, _ in answers.values():
         assert number.endswith(f"-{pk:06d}")
