@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -241,6 +242,11 @@ K3I_REDIS_URL = "" if "pytest" in sys.modules else os.environ.get("K3I_REDIS_URL
 K3I_POLRES = os.environ.get("K3I_POLRES", "")  # the Polres this installation serves (kode); "" = the only one
 SSE_POLL_SECONDS = float(os.environ.get("K3I_SSE_POLL_SECONDS", "0.25"))
 SSE_HEARTBEAT_SECONDS = float(os.environ.get("K3I_SSE_HEARTBEAT_SECONDS", "15"))
+# Live streams woken by commits (k3i.core.notify): read every this many seconds when no wake-up came, at most once
+# per SSE_MIN_READ_SECONDS however often woken, and by at most this many streams of a process at the same time.
+SSE_FALLBACK_POLL_SECONDS = float(os.environ.get("K3I_SSE_FALLBACK_POLL_SECONDS", "1.5"))
+SSE_MIN_READ_SECONDS = float(os.environ.get("K3I_SSE_MIN_READ_SECONDS", "0.1"))
+SSE_CONCURRENT_READS = int(os.environ.get("K3I_SSE_CONCURRENT_READS", "4"))
 AUDIT_SEAL_INTERVAL_SECONDS = float(os.environ.get("K3I_AUDIT_SEAL_INTERVAL", "1.0"))
 # Intake (k3i.incidents): shared secret of the WhatsApp/SMS gateway webhook ("" = webhook off, 503),
 # duplicate window, and reports per IP and hour on the public form /lapor/.
@@ -256,7 +262,15 @@ K3I_DUPLICATE_MINUTES = float(os.environ.get("K3I_DUPLICATE_MINUTES", "30"))
 K3I_PUBLIC_REPORTS_PER_HOUR = int(os.environ.get("K3I_PUBLIC_REPORTS_PER_HOUR", "10"))
 # Photos sent with a public report (k3i.incidents.photos): stored under K3I_MEDIA_ROOT (outside the web root,
 # served to staff only), at most K3I_PHOTO_MAX_MB per photo and K3I_PHOTO_MAX_PIXELS pixels (decompression bombs).
-K3I_MEDIA_ROOT = Path(os.environ.get("K3I_MEDIA_ROOT") or VAR_DIR / "media")
+# Under the tests: a temporary folder of their own (the hourly sweep of orphaned photos must never meet the files
+# of a real or demo database).
+K3I_MEDIA_ROOT = Path(os.environ.get("K3I_MEDIA_ROOT") or (
+    tempfile.mkdtemp(prefix="k3i-test-media-") if TESTING else VAR_DIR / "media"))
+if TESTING and not os.environ.get("K3I_MEDIA_ROOT"):
+    import atexit
+    import shutil
+
+    atexit.register(shutil.rmtree, K3I_MEDIA_ROOT, ignore_errors=True)
 K3I_PHOTO_MAX_BYTES = int(float(os.environ.get("K3I_PHOTO_MAX_MB", "8")) * 1024 * 1024)
 K3I_PHOTO_MAX_PIXELS = int(os.environ.get("K3I_PHOTO_MAX_PIXELS", "50000000"))
 # Service levels: seconds from report to the first unit sent, per priority (NFPA 1225: P1 within 60 s);

@@ -1,5 +1,6 @@
 """Scheduled jobs: escalation of overdue incidents and service-level alerts, every few seconds; expired
-shared counters (``k3i.core.counters``) are deleted once a minute.
+shared counters (``k3i.core.counters``) are deleted once a minute; photo files whose report never committed
+(``k3i.incidents.photos.sweep_orphans``) hourly.
 
 Two ways to run them, both safe together (each job is idempotent and settles every incident in its own
 transaction):
@@ -32,6 +33,7 @@ log = logging.getLogger("k3i.jobs")
 JOBS: dict[str, str] = {
     "sla": "k3i.incidents.sla:escalate_overdue",
     "counters": "k3i.core.counters:purge_expired",  # expired rate-limit/lock-out counters (once a minute)
+    "photos": "k3i.incidents.photos:sweep_orphans",  # photo files whose report never committed (hourly)
 }
 
 

@@ -21,6 +21,7 @@ import io
 import math
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -262,3 +263,45 @@ def visible_photo(user: Any, incident_id: int, photo_id: int) -> IncidentPhoto |
     if photo is not None:
         photo.incident = incident
     return photo
+
+
+# --- files left behind ------------------------------------------------------------------------------------
+
+ORPHAN_AGE_SECONDS = 3600  # a file this old without its row was never committed (a crash between file and commit)
+SWEEP_EVERY_SECONDS = 3600.0
+_swept_at = 0.0
+
+
+def sweep_orphans(now: Any = None, *, force: bool = False) -> int:
+    """The scheduled job (``k3i.core.jobs``, at most hourly per process): delete photo files that no
+    ``IncidentPhoto`` row names and that are older than ``ORPHAN_AGE_SECONDS`` (a file is written just before
+    its row's transaction commits, so a young file may still be about to get its row), and stale ``.tmp``
+    files. Returns the number of files deleted."""
+    global _swept_at
+    started = time.monotonic()
+    if not force and _swept_at and started - _swept_at < SWEEP_EVERY_SECONDS:
+        return 0
+    _swept_at = started
+    folder = media_root() / PHOTO_DIR
+    if not folder.is_dir():
+        return 0
+    cutoff = time.time() - ORPHAN_AGE_SECONDS
+    candidates = {}
+    for path in folder.rglob("*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                candidates[path.relative_to(media_root()).as_posix()] = path
+        except OSError:
+            continue
+    if not candidates:
+        return 0
+    names = list(candidates)
+    known: set[str] = set()
+    for i in range(0, len(names), 500):
+        known.update(IncidentPhoto.objects.filter(file_name__in=names[i:i + 500]).values_list("file_name", flat=True))
+    deleted = 0
+    for name, path in candidates.items():
+        if name not in known:
+            path.unlink(missing_ok=True)
+            deleted += 1
+    return deleted

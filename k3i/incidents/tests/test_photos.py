@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -298,3 +300,24 @@ def test_photo_field_and_errors_in_english(world, client, settings):
     assert "Photo of the incident (optional)" in html and "at most 8 MB" in html
     r = submit(client, upload(b"bukan foto", "foto.jpg"))
     assert r.status_code == 422 and "not a JPEG, PNG or WebP photo" in r.content.decode()
+
+
+def test_the_hourly_sweep_removes_only_old_files_without_a_report(world, client, settings):
+    from k3i.core import jobs
+    from k3i.incidents.photos import ORPHAN_AGE_SECONDS, PHOTO_DIR, sweep_orphans
+
+    _, photo = report_with_photo(client)
+    root = Path(settings.K3I_MEDIA_ROOT)
+    kept = root / photo.file_name
+    folder = root / PHOTO_DIR / "2026"
+    folder.mkdir(parents=True, exist_ok=True)
+    old_orphan, young_orphan, old_tmp = folder / "a.jpg", folder / "b.jpg", folder / "c.jpg.tmp"
+    for f in (old_orphan, young_orphan, old_tmp):
+        f.write_bytes(b"x")
+    long_ago = time.time() - ORPHAN_AGE_SECONDS - 60
+    for f in (old_orphan, old_tmp, kept):  # the stored photo is old too: its row keeps it
+        os.utime(f, (long_ago, long_ago))
+    assert sweep_orphans(force=True) == 2
+    assert kept.exists() and young_orphan.exists()
+    assert not old_orphan.exists() and not old_tmp.exists()
+    assert "photos" in jobs.JOBS and sweep_orphans(force=True) == 0
