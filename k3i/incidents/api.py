@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
@@ -25,7 +25,7 @@ from k3i.organization.api import MAX_ID, Id, PageParams, page, user_of
 from k3i.organization.models import Region, polres_for
 from k3i.organization.selectors import polres_kelurahan
 
-from . import actions, intake, selectors
+from . import actions, intake, photos, selectors
 from .duplicates import likely_duplicates
 from .models import Incident
 
@@ -125,6 +125,16 @@ class LogOut(Schema):
     actor: str
 
 
+class PhotoOut(Schema):
+    id: int
+    width: int
+    height: int
+    size: int = Field(description="bita")
+    sha256: str = Field(description="SHA-256 berkas yang disimpan (sama dengan di buku audit)")
+    created_at: datetime
+    url: str = Field(description="JPEG tanpa metadata, hanya untuk yang boleh melihat kejadiannya")
+
+
 class IncidentDetail(IncidentOut):
     tracking_code: str
     text: str
@@ -142,6 +152,7 @@ class IncidentDetail(IncidentOut):
     duplicate_of_ref: IncidentRef | None = None
     linked_reports: list[IncidentRef]
     timeline: list[LogOut]
+    photos: list[PhotoOut]
 
 
 class IncidentPage(Schema):
@@ -288,6 +299,7 @@ def detail_out(user: Any, i: Incident) -> dict[str, Any]:
         "escalated_at": i.escalated_at,
         "duplicate_of_ref": {"id": i.duplicate_of.pk, "number": i.duplicate_of.number} if i.duplicate_of else None,
         "linked_reports": [{"id": r.pk, "number": r.number} for r in selectors.linked_reports(user, i)],
+        "photos": photos.listed(i),
         "timeline": [
             {"created_at": e.created_at, "kind": e.kind, "message": e.message, "actor": e.actor_username}
             for e in selectors.timeline(i)
@@ -403,6 +415,19 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilter]) -> dict
 def get_incident(request: HttpRequest, id: Id) -> dict[str, Any]:
     user = user_of(request)
     return detail_out(user, selectors.incident_detail(user, id))
+
+
+@router.get(
+    "/incidents/{id}/photos/{photo_id}", response={200: None, **READ_ERRORS}, summary="Foto kejadian",
+    description="Foto yang dikirim bersama laporan (JPEG, tanpa EXIF/GPS), hanya untuk yang boleh melihat "
+    "kejadiannya; di luar lingkup atau foto kejadian lain: 404. Tidak pernah disimpan di cache.",
+    openapi_extra={"responses": {"200": {"description": "JPEG", "content": {"image/jpeg": {}}}}},
+)
+def get_incident_photo(request: HttpRequest, id: Id, photo_id: Id) -> HttpResponse:
+    response = photos.serve(user_of(request), id, photo_id)
+    if response is None:
+        raise NotFound("Foto tidak ditemukan.")
+    return response
 
 
 @router.get(

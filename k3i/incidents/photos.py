@@ -32,6 +32,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -263,6 +264,33 @@ def visible_photo(user: Any, incident_id: int, photo_id: int) -> IncidentPhoto |
     if photo is not None:
         photo.incident = incident
     return photo
+
+
+def serve(user: Any, incident_id: int, photo_id: int) -> HttpResponse | None:
+    """The photo as a private, never cached JPEG answer for a user who may see its incident; ``None`` (→ 404)
+    otherwise or when its file is gone. Used by the ops page view and by the API.
+
+    Viewing is not written to the ledger: a photo of the scene is evidence of the report, seen by the same
+    people as its text (which is not logged either); the reporter's name and phone stay behind their own
+    audited button. The ledger holds the upload with the SHA-256 of the stored file."""
+    photo = visible_photo(user, incident_id, photo_id)
+    data = read_file(photo) if photo is not None else None
+    if photo is None or data is None:
+        return None
+    response = HttpResponse(data, content_type=photo.content_type)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="{photo.incident.number or photo.incident_id}-{photo.pk}.jpg"'
+    return response
+
+
+def listed(incident: Incident) -> list[dict[str, Any]]:
+    """The incident's photos for the staff API: what they are and where to fetch them (never the file name)."""
+    return [
+        {"id": p.pk, "width": p.width, "height": p.height, "size": p.size, "sha256": p.sha256,
+         "created_at": p.created_at, "url": f"/api/v1/incidents/{incident.pk}/photos/{p.pk}"}
+        for p in IncidentPhoto.objects.filter(incident=incident)
+    ]
 
 
 # --- files left behind ------------------------------------------------------------------------------------

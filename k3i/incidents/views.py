@@ -231,17 +231,9 @@ def lacak_detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required_2fa
 @require_GET
 def foto(request: HttpRequest, incident_id: int, pk: int) -> HttpResponse:
-    """A report photo for staff who may see the incident (``restrict``); 404 for anyone else, never cached.
-
-    Viewing is not written to the ledger: a photo of the scene is evidence of the report, seen by the same
-    people as its text (which is not logged either); the reporter's name and phone stay behind their own
-    audited button. The ledger holds the upload with the SHA-256 of the stored file."""
-    photo = photos.visible_photo(request.user, incident_id, pk)
-    data = photos.read_file(photo) if photo is not None else None
-    if photo is None or data is None:
+    """A report photo for staff who may see the incident (``restrict``); 404 for anyone else, never cached
+    (``photos.serve``)."""
+    response = photos.serve(request.user, incident_id, pk)
+    if response is None:
         raise Http404("Foto tidak ditemukan.")
-    response = HttpResponse(data, content_type=photo.content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = f'inline; filename="{photo.incident.number or photo.incident_id}-{photo.pk}.jpg"'
     return response

@@ -321,3 +321,25 @@ def test_the_hourly_sweep_removes_only_old_files_without_a_report(world, client,
     assert kept.exists() and young_orphan.exists()
     assert not old_orphan.exists() and not old_tmp.exists()
     assert "photos" in jobs.JOBS and sweep_orphans(force=True) == 0
+
+
+def test_the_staff_api_lists_and_serves_photos_in_scope_only(world, client, login, incidents):
+    from k3i.accounts.actions import create_token
+
+    inc, photo = report_with_photo(client)
+    detail = login("operator").get(f"/api/v1/incidents/{inc.pk}").json()
+    url = f"/api/v1/incidents/{inc.pk}/photos/{photo.pk}"
+    assert detail["photos"] == [{"id": photo.pk, "width": photo.width, "height": photo.height, "size": photo.size,
+                                 "sha256": photo.sha256, "created_at": detail["photos"][0]["created_at"],
+                                 "url": url}]
+    assert "file_name" not in str(detail) and photo.file_name not in str(detail)
+    _, raw = create_token(None, world.user("kapolsek_semarang_tengah"), name="dasbor", channel="cli")
+    r = Client().get(url, HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert r.status_code == 200 and r["Content-Type"] == "image/jpeg" and r["Cache-Control"] == "private, no-store"
+    assert hashlib.sha256(r.content).hexdigest() == photo.sha256
+    _, other = create_token(None, world.user("kapolsek_semarang_utara"), name="dasbor", channel="cli")
+    r = Client().get(url, HTTP_AUTHORIZATION=f"Bearer {other}")
+    assert r.status_code == 404 and r.json()["detail"]
+    assert login("operator").get(f"/api/v1/incidents/{incidents['miroto'].pk}/photos/{photo.pk}").status_code == 404
+    assert login("operator").get(f"/api/v1/incidents/{incidents['miroto'].pk}").json()["photos"] == []
+    assert Client().get(url).status_code == 401
