@@ -19,7 +19,6 @@ import json
 import os
 import queue
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -31,8 +30,10 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-K3I = str(ROOT / ".venv" / "bin" / "k3i")
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
+sys.path.insert(0, str(ROOT / "bench"))
+
+from intake_http import K3I, PYTHON, free_port, stop  # noqa: E402  (the benchmarks' server helpers)
+
 DB_URL = os.environ.get("K3I_DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/k3i_ci_sse"
 ROUNDS = 5
 DEADLINE = 5.0  # seconds for an event to reach the other server
@@ -75,12 +76,6 @@ def ensure_database(url: str) -> None:
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
             log(f"basis data {name} dibuat")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_ready(port: int, proc: subprocess.Popen[bytes], timeout: float = 90.0) -> None:
@@ -157,20 +152,6 @@ def seal_through(port: int, token: str) -> dict[str, Any]:
     if resp.status != 200:
         raise RuntimeError(f"POST /api/v1/audit/seal di server A: {resp.status} {body[:500]!r}")
     return dict(json.loads(body))
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=8)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait(timeout=5)
 
 
 def main() -> int:

@@ -1,4 +1,5 @@
-"""`k3i serve`, `k3i migrate`, `k3i manage`: run the web platform (uvicorn, ASGI)."""
+"""`k3i serve`, `k3i migrate`, `k3i manage`: run the web platform (uvicorn with `k3i.asgi:application`: the views on
+Django's WSGI handler in a thread pool, the live stream on its ASGI handler)."""
 
 from __future__ import annotations
 

@@ -84,12 +84,9 @@ def test_one_announcement_per_transaction(world):
 @pytest.mark.django_db(transaction=True)
 def test_an_announcement_rolled_back_with_its_savepoint_is_made_again(world):
     with CaptureQueriesContext(connection) as queries, transaction.atomic():
-        try:
-            with transaction.atomic():
-                emit("uji", {"n": "batal"}, polres_id=world.polres.pk)
-                raise ValueError
-        except ValueError:
-            pass
+        with pytest.raises(ValueError), transaction.atomic():  # a savepoint rolled back
+            emit("uji", {"n": "batal"}, polres_id=world.polres.pk)
+            raise ValueError
         emit("uji", {"n": "jadi"}, polres_id=world.polres.pk)
     assert notifies_in(queries) == (2 if connection.vendor == "postgresql" else 0)
 
