@@ -749,11 +749,20 @@ def section(runs: list[Run], checks: list[dict[str, Any]], floors: list[dict[str
     if shipped:
         best = max(shipped, key=lambda r: r["rate"])
         at_goal = [r for r in shipped if r["rate"] >= GOAL_RATE and r["p99"] <= GOAL_P99_MS]
-        verdict.append(
-            f"- Goal (PostgreSQL, this machine, as shipped): ≥ {GOAL_RATE:.0f} incidents/s with p99 ≤ "
-            f"{GOAL_P99_MS:.0f} ms — " + ("**met**" if at_goal else "**not met**")
-            + f"; best sustained rate {best['rate']:.0f}/s ({best['workers']} workers, {best['clients']} clients, "
-            f"p99 {best['p99']:.1f} ms).")
+        line = (f"- Goal (PostgreSQL, this machine, as shipped): ≥ {GOAL_RATE:.0f} incidents/s with p99 ≤ "
+                f"{GOAL_P99_MS:.0f} ms — ")
+        if at_goal:
+            ok = max(at_goal, key=lambda r: r["rate"])
+            line += (f"**met**: {ok['rate']:.0f}/s with p99 {ok['p99']:.1f} ms ({ok['workers']} workers, "
+                     f"{ok['clients']} clients, {ok['mode']})")
+        else:
+            line += "**not met**"
+        line += (f"; highest rate {best['rate']:.0f}/s ({best['workers']} workers, {best['clients']} clients, "
+                 f"{best['mode']}, p99 {best['p99']:.1f} ms).")
+        for r in shipped:
+            if r["mode"].startswith("jadwal"):
+                line += f" On a fixed schedule ({r['mode']}): {r['rate']:.0f}/s delivered, p99 {r['p99']:.1f} ms."
+        verdict.append(line)
     errs: dict[str, int] = {}
     for run in runs:
         for r in run.measured():

@@ -15,6 +15,8 @@ the same WSGI handler (Django's test client).
 
 from __future__ import annotations
 
+import gc
+import logging
 import os
 from typing import Any
 
@@ -57,6 +59,29 @@ async def application(scope: dict[str, Any], receive: Any, send: Any) -> None:
     else:
         await django_asgi(scope, receive, send)
 
+
+def warm_up() -> None:
+    """Before the first request: load what the first report would otherwise load while a caller waits (the
+    triage model, the locate index, the organisation names), then ``gc.freeze()`` everything alive after
+    start-up. Django, the model and the index are ≈ 120,000 long-lived objects; without the freeze every
+    full collection walks them all, holding the GIL for ≈ 30 ms (measured: docs/benchmarks.md, "Intake over
+    HTTP") and stalling every request of the process. Objects made later are collected as usual. A failure here
+    (the database not reachable yet) only logs: the first request then loads what it needs itself."""
+    try:
+        from k3i.incidents.triage import get_model
+        from k3i.organization import geo
+
+        get_model()
+        geo.get_index()
+        geo.get_org()
+    except Exception:  # noqa: BLE001 - start-up must not fail on the warm-up
+        logging.getLogger("k3i.server").warning("pemanasan awal gagal; dimuat saat permintaan pertama", exc_info=True)
+    gc.collect()
+    gc.freeze()
+
+
+if os.environ.get("K3I_WARM_UP", "1") == "1":
+    warm_up()
 
 if os.environ.get("K3I_RUN_SEALER") == "1":
     # `k3i serve` / `k3i demo`: every web process seals the audit ledger in the background.
