@@ -194,8 +194,8 @@ def section(results: list[dict[str, Any]], command: str) -> str:
         "- Every write step runs its action in one transaction with its audit entry and live events "
         "(`penugasan.baru`, `penugasan.status`, `unit.status`, `kejadian.diperbarui`); a status step is 15",
         "  queries besides authentication, a dispatch 21 (it re-ranks the units to record the chosen unit's rank).",
-        "- PostgreSQL is slower here than SQLite: each of those queries is a socket round trip, and under ASGI each",
-        "  request opens a new database connection (see *Intake over HTTP*). The machine is shared with other work",
+        "- PostgreSQL is slower here than SQLite: each of those queries is a socket round trip to the database",
+        "  server (connections come from a pool; see *Intake over HTTP*). The machine is shared with other work",
         f"  (load average {results[0]['load']} at start), so the p95/max columns carry its noise.",
         "",
         f"Command: `{command}` — run {now}",

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from django.db import connection, models, transaction
@@ -141,25 +141,26 @@ def chain_hash(prev: str, seq: int, entry_id: int, content: str) -> str:
 
 # --- writing ----------------------------------------------------------------------------------------
 
-def entry(
-    actor: Any,
-    action: str,
-    obj: Any = None,
-    *,
-    channel: str,
-    changes: dict[str, Any] | None = None,
-    object_type: str | None = None,
-    object_id: Any = None,
-    object_repr: str | None = None,
-    polres_id: int | None = None,
-) -> AuditEntry:
+class EntryFields(TypedDict, total=False):
+    """What an entry may say besides actor, action, object and channel (``entry``, ``record``)."""
+
+    changes: dict[str, Any] | None  # what changed, e.g. ``diff(before, after)``
+    object_type: str | None  # default: the object's model label
+    object_id: Any  # default: the object's primary key
+    object_repr: str | None  # default: ``str(obj)``
+    polres_id: int | None  # default: the actor's Polres
+
+
+def entry(actor: Any, action: str, obj: Any = None, *, channel: str, **fields: Unpack[EntryFields]) -> AuditEntry:
     """One ledger entry, with its content hash, not yet written (``record`` / ``record_many`` write it)."""
     if not action or len(action) > 80 or not channel or len(channel) > 20:
         raise ValueError(f"nama aksi/kanal audit tidak sah: {action!r}/{channel!r}")
+    object_type, object_id, object_repr = fields.get("object_type"), fields.get("object_id"), fields.get("object_repr")
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk if object_id is None else object_id
         object_repr = object_repr if object_repr is not None else str(obj)
+    polres_id = fields.get("polres_id")
     user_ok = actor is not None and getattr(actor, "is_authenticated", False)
     e = AuditEntry(
         created_at=timezone.now(),
@@ -170,7 +171,7 @@ def entry(
         object_type=_text(object_type, 80),
         object_id=_text(object_id, 64),
         object_repr=_text(object_repr, 200),
-        changes=clean(changes or {}),
+        changes=clean(fields.get("changes") or {}),
         channel=channel,
         polres_id=polres_id if polres_id is not None else (getattr(actor, "polres_id", None) if user_ok else None),
     )
@@ -183,22 +184,10 @@ def _require_transaction(name: str) -> None:
         raise RuntimeError(f"audit.{name} harus dipanggil di dalam transaksi aksi")
 
 
-def record(
-    actor: Any,
-    action: str,
-    obj: Any = None,
-    *,
-    channel: str,
-    changes: dict[str, Any] | None = None,
-    object_type: str | None = None,
-    object_id: Any = None,
-    object_repr: str | None = None,
-    polres_id: int | None = None,
-) -> AuditEntry:
+def record(actor: Any, action: str, obj: Any = None, *, channel: str, **fields: Unpack[EntryFields]) -> AuditEntry:
     """Write one ledger entry. Must run inside the action's transaction."""
     _require_transaction("record")
-    e = entry(actor, action, obj, channel=channel, changes=changes, object_type=object_type, object_id=object_id,
-              object_repr=object_repr, polres_id=polres_id)
+    e = entry(actor, action, obj, channel=channel, **fields)
     e.save(force_insert=True)
     return e
 
