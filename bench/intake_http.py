@@ -68,10 +68,11 @@ from k3i.core.roles import Role
 from k3i.organization.models import Polres
 
 username, n = sys.argv[1], int(sys.argv[2])
+role = Role(sys.argv[3]) if len(sys.argv) > 3 else Role.OPERATOR
 polres = Polres.objects.order_by("id").first()
 user = User.objects.filter(username=username).first() or create_user(
-    None, username=username, password=None, role=Role.OPERATOR, polres=polres, channel=Channel.CLI,
-    full_name="Operator benchmark")
+    None, username=username, password=None, role=role, polres=polres, channel=Channel.CLI,
+    full_name="Operator benchmark" if role == Role.OPERATOR else f"Benchmark {role.value}")
 for i in range(n):
     _, raw = create_token(None, user, name=f"bench-{i}", days=1, write=True, channel=Channel.CLI)
     print(raw)
@@ -177,10 +178,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def pg_admin(sql: str, *params: Any) -> Any:
+def pg_admin(sql: str, *params: Any, server: str = PG_SERVER) -> Any:
     import psycopg
 
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
         return conn.execute(sql, params or None).fetchall() if sql.lstrip().upper().startswith("SELECT") else \
             conn.execute(sql)
 
@@ -201,6 +202,7 @@ class Stack:
     kind: str  # "sqlite" | "postgresql"
     tmp: Path
     pg_name: str = "k3i_bench_intake"
+    pg_server: str = PG_SERVER  # postgres://user@host:port, without the database name
     env: dict[str, str] = field(default_factory=dict)
     tokens: list[str] = field(default_factory=list)
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
@@ -215,7 +217,7 @@ class Stack:
         if self.kind == "sqlite":
             env["K3I_SQLITE_PATH"] = str(self.tmp / "k3i.sqlite3")
         elif self.kind == "postgresql":
-            env["K3I_DATABASE_URL"] = f"{PG_SERVER}/{self.pg_name}"
+            env["K3I_DATABASE_URL"] = f"{self.pg_server.rstrip('/')}/{self.pg_name}"
         else:
             raise ValueError(self.kind)
         self.env = env
@@ -224,22 +226,23 @@ class Stack:
     def label(self) -> str:
         return versions(self.kind)
 
-    def create(self, n_tokens: int = 1, username: str = "bench_operator") -> None:
-        """A fresh database with the demo Polres and ``n_tokens`` write tokens of one operator."""
+    def create(self, n_tokens: int = 1, username: str = "bench_operator", role: str = "operator") -> None:
+        """A fresh database with the demo Polres and ``n_tokens`` write tokens of one user (``role``: a
+        ``k3i.core.roles.Role`` value; an operator unless told)."""
         if self.kind == "postgresql":
-            pg_admin(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
-            pg_admin(f'CREATE DATABASE "{self.pg_name}"')
+            pg_admin(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)', server=self.pg_server)
+            pg_admin(f'CREATE DATABASE "{self.pg_name}"', server=self.pg_server)
         t0 = time.monotonic()
         subprocess.run([K3I, "demo", "--no-serve"], env=self.env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.PIPE)
-        out = subprocess.run([PYTHON, "-c", SETUP, username, str(n_tokens)], env=self.env, cwd=ROOT, check=True,
-                             capture_output=True, text=True).stdout
+        out = subprocess.run([PYTHON, "-c", SETUP, username, str(n_tokens), role], env=self.env, cwd=ROOT,
+                             check=True, capture_output=True, text=True).stdout
         self.tokens = [line.strip() for line in out.splitlines() if line.strip()][-n_tokens:]
         log(f"{self.kind}: basis data demo siap ({time.monotonic() - t0:.1f} s), {len(self.tokens)} token")
 
     def drop(self) -> None:
         if self.kind == "postgresql":
-            pg_admin(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+            pg_admin(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)', server=self.pg_server)
 
     def start(self, port: int, workers: int = 1, *, variant: str = "asgi", pythonpath: str = "",
               ready_timeout: float = 90.0) -> subprocess.Popen[bytes]:

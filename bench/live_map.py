@@ -37,6 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from intake_http import (  # noqa: E402
+    PG_SERVER,
     ROOT,
     Reports,
     Result,
@@ -124,6 +125,22 @@ class Outcome:
     background_ok: int = 0
     server_errors: list[str] = field(default_factory=list)  # the causes in the server's log
     db_connections: int | None = None  # PostgreSQL connections open with the dashboards connected (idle)
+    event_reads: float | None = None  # PostgreSQL: scans of the LiveEvent table per event written in the phase
+
+
+STATS_FLUSH_SECONDS = 11.0  # PostgreSQL ≥ 15: a backend reports its table statistics within 10 s (idle: PGSTAT_IDLE_INTERVAL)
+IDLE_SAMPLE_SECONDS = 3.0  # how long the reads at rest are sampled before each phase
+
+
+def liveevent_scans(pg_name: str) -> int:
+    """PostgreSQL: how many scans (index or sequential) read the LiveEvent table so far (every read of the
+    streams, ``latest_id`` included; an INSERT is no scan)."""
+    import psycopg
+
+    with psycopg.connect(f"{PG_SERVER}/{pg_name}", autocommit=True) as conn:
+        row = conn.execute("SELECT seq_scan + coalesce(idx_scan, 0) FROM pg_stat_user_tables "
+                           "WHERE relname = 'core_liveevent'").fetchone()
+    return int(row[0]) if row else 0
 
 
 def measure(kind: str, args: argparse.Namespace) -> list[Outcome]:
@@ -179,6 +196,14 @@ def phase(stack: Stack, port: int, screens: list[Dashboard], background: float, 
         bg_thread.start()
         time.sleep(1.0)
 
+    pg = stack.kind == "postgresql"
+    if pg:  # the streams' reads while nothing is written (fallback polls), to leave out of the phase's count
+        time.sleep(STATS_FLUSH_SECONDS)
+        idle0, t_idle = liveevent_scans(stack.pg_name), time.monotonic()
+        time.sleep(IDLE_SAMPLE_SECONDS)
+        scans0 = liveevent_scans(stack.pg_name)
+        idle_rate = (scans0 - idle0) / (time.monotonic() - t_idle)
+
     rng = random.Random(11)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     sent: dict[int, tuple[float, float]] = {}  # id → (sent, 201 read)
@@ -214,6 +239,16 @@ def phase(stack: Stack, port: int, screens: list[Dashboard], background: float, 
         bg_thread.join(timeout=60)
         out.background_ok = sum(r.status == 201 for r in results)
         out.errors += [f"background POST {r.status}: {r.detail[:150]}" for r in results if r.status != 201]
+    if pg:
+        t_end = time.monotonic()
+        time.sleep(STATS_FLUSH_SECONDS)
+        # the idle reads while the statistics settle are not the events': leave out that share
+        scans = liveevent_scans(stack.pg_name) - scans0 - idle_rate * (time.monotonic() - t_end)
+        events = out.created + out.background_ok
+        if events:
+            out.event_reads = max(scans, 0.0) / events
+        log(f"{stack.kind} (+{background:g}/s): ≈{scans:.0f} pembacaan tabel LiveEvent untuk {events} peristiwa "
+            f"({out.event_reads or 0:.1f} per peristiwa; saat diam {idle_rate:.1f}/s)")
     for s in live:
         for iid, (t0, t1) in sent.items():
             arrived = s.arrivals.get(iid)
@@ -242,6 +277,10 @@ def section(outcomes: list[Outcome], args: argparse.Namespace, command: str, loa
                      f"{pct(o.delays_ack, .99):.0f} | {pct(o.delays_ack, 1):.0f} | {pct(o.delays_send, .95):.0f} | {ok} |")
     notes = []
     for o in outcomes:
+        if o.event_reads is not None:
+            notes.append(f"- {o.db}, background {o.background_rate:g}/s: {o.event_reads:.1f} reads of the LiveEvent "
+                         f"table per event written, for {o.connected} dashboards (PostgreSQL `pg_stat_user_tables` "
+                         "scans during the phase, less the reads at rest).")
         if o.db_connections is not None and not o.background_rate:
             notes.append(f"- {o.db}: {o.db_connections} database connections open with the {o.connected} dashboards "
                          "connected and nothing else happening (each stream keeps its own).")

@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     m = sub.add_parser("migrate", help="siapkan/perbarui skema basis data")
     m.set_defaults(func="k3i.core.server:cmd_migrate")
 
-    r = sub.add_parser("regions", help="wilayah: impor batas, cari lokasi")
+    r = sub.add_parser("regions", help="wilayah: impor batas, cari lokasi, daftar jalan")
     rs = r.add_subparsers(dest="sub", metavar="SUBPERINTAH", parser_class=_Parser, required=True)
     ri = rs.add_parser("import", help="impor batas kelurahan dari GeoJSON (semua atau tidak sama sekali)")
     ri.add_argument("file", metavar="BERKAS.geojson")
@@ -77,6 +77,21 @@ def build_parser() -> argparse.ArgumentParser:
     rl.add_argument("lon", type=float, metavar="BUJUR")
     rl.add_argument("--json", action="store_true", help="keluaran JSON")
     rl.set_defaults(func="k3i.organization.cli:cmd_regions_locate")
+    rj = rs.add_parser("streets", help="daftar jalan dan tempat terkenal per kelurahan (untuk mencari lokasi di teks)")
+    rjs = rj.add_subparsers(dest="streets_sub", metavar="SUBPERINTAH", parser_class=_Parser, required=True)
+    rji = rjs.add_parser("import", help="impor jalan/tempat dari CSV nama_jalan,kode_kelurahan[,catatan][,jenis] "
+                                        "(semua atau tidak sama sekali)")
+    rji.add_argument("file", metavar="BERKAS.csv")
+    rji.add_argument("--ganti", action="store_true",
+                     help="hapus jalan/tempat di kota/kabupaten yang sama yang tidak ada di berkas")
+    rji.add_argument("--dry-run", action="store_true", help="hanya periksa, jangan simpan")
+    rji.set_defaults(func="k3i.organization.cli:cmd_streets_import")
+    rjl = rjs.add_parser("list", help="daftar jalan/tempat dan kelurahan yang dilaluinya")
+    rjl.add_argument("--kelurahan", default="", help="kode atau nama kelurahan")
+    rjl.add_argument("--cari", default="", help="kata dari nama jalan/tempat, mis. pandanaran")
+    rjl.add_argument("--jenis", choices=["jalan", "tempat"], help="hanya jalan atau hanya tempat")
+    rjl.add_argument("--json", action="store_true", help="keluaran JSON")
+    rjl.set_defaults(func="k3i.organization.cli:cmd_streets_list")
 
     t = sub.add_parser("token", help="token API: buat, cabut, daftar")
     ts = t.add_subparsers(dest="sub", metavar="SUBPERINTAH", parser_class=_Parser, required=True)
@@ -126,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("report", help="laporan: `k3i report sla` (waktu tanggap p50/p90)")
     rps = rp.add_subparsers(dest="sub", metavar="SUBPERINTAH", parser_class=_Parser, required=True)
-    rsl = rps.add_parser("sla", help="waktu penugasan dan waktu tiba per Polsek, kategori, prioritas dan sif")
+    rsl = rps.add_parser("sla", help="waktu penugasan dan waktu tiba, koreksi triase, per Polsek, kategori, "
+                                     "prioritas dan sif")
     rsl.add_argument("--days", type=int, default=7, help="hari terakhir (bawaan: 7)")
     rsl.add_argument("--group", action="append", choices=["polsek", "category", "priority", "shift"],
                      help="kelompok (boleh diulang; bawaan: semuanya)")

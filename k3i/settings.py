@@ -247,6 +247,10 @@ SSE_HEARTBEAT_SECONDS = float(os.environ.get("K3I_SSE_HEARTBEAT_SECONDS", "15"))
 SSE_FALLBACK_POLL_SECONDS = float(os.environ.get("K3I_SSE_FALLBACK_POLL_SECONDS", "1.5"))
 SSE_MIN_READ_SECONDS = float(os.environ.get("K3I_SSE_MIN_READ_SECONDS", "0.1"))
 SSE_CONCURRENT_READS = int(os.environ.get("K3I_SSE_CONCURRENT_READS", "4"))
+# One shared read per process and wake-up for all its streams (k3i/ops/stream.py); each stream buffers at most
+# this many events before it falls back to reading on its own.
+SSE_SHARED_READER = env_bool("K3I_SSE_SHARED_READER", True)
+SSE_STREAM_BUFFER = int(os.environ.get("K3I_SSE_STREAM_BUFFER", "1000"))
 AUDIT_SEAL_INTERVAL_SECONDS = float(os.environ.get("K3I_AUDIT_SEAL_INTERVAL", "1.0"))
 # Intake (k3i.incidents): shared secret of the WhatsApp/SMS gateway webhook ("" = webhook off, 503),
 # duplicate window, and reports per IP and hour on the public form /lapor/.

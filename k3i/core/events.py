@@ -1,9 +1,11 @@
 """Live events: written in the action's transaction, read by ``/ops/stream`` (``k3i.ops.stream``).
 
 An event carries the territory it belongs to (Polres, and optionally Polsek, kelurahan and function),
-so that each user receives only what ``restrict`` would show them: the same rule in SQL for every
-reader, whichever process wrote the event. Writing also announces the events (``k3i.core.notify``):
-PostgreSQL's NOTIFY on commit and an in-process wake-up, so that waiting streams read at once.
+so that each user receives only what ``restrict`` would show them: the same rule for every reader,
+whichever process wrote the event — in SQL (``event_scope_q``) and in memory (``EventFilter``, for the
+stream's shared reader, which reads each new event once for all the streams of a process). Writing also
+announces the events (``k3i.core.notify``): PostgreSQL's NOTIFY on commit and an in-process wake-up, so
+that waiting streams read at once.
 """
 
 from __future__ import annotations
@@ -82,10 +84,14 @@ def event_scope_q(scope: Scope) -> Q:
     - Only its own Polres (a user without a Polres sees nothing).
     - Polres-wide scope: everything of the Polres.
     - Otherwise (a Polsek, or a list of kelurahan): events located in one of its kelurahan, whichever
-      Polsek wrote them; events of its Polsek that name no kelurahan; and Polres-wide events (no Polsek,
-      no kelurahan). An event in another kelurahan — of another Polsek or of its own — is not shown.
+      Polsek wrote them; and events of its Polsek that name no kelurahan. An event in another kelurahan — of
+      another Polsek or of its own — is not shown, and neither is a Polres-level event (no Polsek, no
+      kelurahan: an incident not yet located, a Mapolres unit, the ledger), as ``restrict`` hides such records
+      from a narrower scope.
     - A function-limited scope (e.g. Sat Reskrim only) also drops events of other functions; events that
       name no function stay visible.
+
+    The same rule in memory: ``EventFilter`` (change both together).
     """
     if scope.polres_id is None:
         return Q(pk__in=[])
@@ -94,8 +100,7 @@ def event_scope_q(scope: Scope) -> Q:
         codes = scope.kelurahan_codes or frozenset()
         polsek_ids = scope.polsek_ids or frozenset()
         q &= (
-            Q(kelurahan_kode__in=codes)
-            | (Q(kelurahan_kode="") & (Q(polsek_id__in=polsek_ids) | Q(polsek_id__isnull=True)))
+            Q(kelurahan_kode__in=codes) | (Q(kelurahan_kode="") & Q(polsek_id__in=polsek_ids))
         )
     if scope.fungsi_ids is not None:
         from k3i.organization.models import Fungsi
@@ -103,6 +108,41 @@ def event_scope_q(scope: Scope) -> Q:
         kodes = Fungsi.objects.filter(id__in=scope.fungsi_ids).values("kode")
         q &= Q(fungsi_kode="") | Q(fungsi_kode__in=kodes)
     return q
+
+
+class EventFilter:
+    """``event_scope_q`` as an in-memory test of one event, for the stream's shared reader (``k3i.ops.stream``).
+
+    The same rule as ``event_scope_q`` and ``events_for`` (kept side by side with them: change both together;
+    ``k3i/core/tests/test_event_filter.py`` checks that they agree for every user). Built once per stream
+    (``for_user``; it reads the function codes of a function-limited scope once), rebuilt when the stream
+    re-checks its reader.
+    """
+
+    def __init__(self, scope: Scope | None) -> None:
+        self.polres_id = scope.polres_id if scope is not None else None
+        self.polres_wide = scope is not None and scope.polres_wide
+        self.kelurahan_codes = (scope.kelurahan_codes if scope is not None else None) or frozenset()
+        self.polsek_ids = (scope.polsek_ids if scope is not None else None) or frozenset()
+        self.fungsi_kodes: frozenset[str] | None = None
+        if scope is not None and scope.polres_id is not None and scope.fungsi_ids is not None:
+            from k3i.organization.models import Fungsi
+
+            self.fungsi_kodes = frozenset(Fungsi.objects.filter(id__in=scope.fungsi_ids).values_list("kode", flat=True))
+
+    @classmethod
+    def for_user(cls, user: Any) -> EventFilter:
+        """What ``events_for(user, ...)`` lets through (nothing without ``view_liveevent``)."""
+        return cls(scope_for(user) if can(user, "view_liveevent") else None)
+
+    def __call__(self, event: LiveEvent) -> bool:
+        if self.polres_id is None or event.polres_id != self.polres_id:
+            return False
+        if not self.polres_wide:
+            kel = event.kelurahan_kode
+            if not (kel in self.kelurahan_codes or (kel == "" and event.polsek_id in self.polsek_ids)):
+                return False
+        return self.fungsi_kodes is None or event.fungsi_kode == "" or event.fungsi_kode in self.fungsi_kodes
 
 
 def latest_id() -> int:
@@ -183,5 +223,18 @@ class Cursor:
         if safe == self.after_id:
             return []
         events = events_for(user, self.after_id, limit, upto=safe)
+        self.after_id = safe
+        return events
+
+    def read_all(self, limit: int = 200) -> list[LiveEvent]:
+        """The next events of every territory (at most ``limit``), unfiltered; advances the cursor.
+
+        For the stream's shared reader, which hands each stream what its ``EventFilter`` lets through.
+        """
+        safe, seen = self._safe_upto(limit)
+        self.full = seen == limit and safe > self.after_id
+        if safe == self.after_id:
+            return []
+        events = list(LiveEvent.objects.filter(id__gt=self.after_id, id__lte=safe).order_by("id"))
         self.after_id = safe
         return events

@@ -76,7 +76,8 @@ def print_summary(report: LoadReport, url: str) -> None:
         print("  " + "  ".join(c.ljust(w) for c, w in zip(r[:3], widths, strict=True)) + "  " + r[3])
     print()
     print("Lapor tanpa login: " + url + "lapor/   ·   lacak laporan: " + url + "lacak/")
-    print("Gerbang WhatsApp/SMS: POST " + url + "api/v1/intake/messages, header X-K3i-Signature: sha256=HMAC "
+    print("Gerbang WhatsApp/SMS: POST " + url + "api/v1/intake/messages (JSON phone, text, message_id unik — wajib), "
+          "header X-K3i-Signature: sha256=HMAC "
           f"dengan rahasia demo {settings.K3I_INTAKE_WEBHOOK_SECRET}")
 
 

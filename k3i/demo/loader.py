@@ -9,9 +9,10 @@ and writes nothing.
 
 The ledger: the master-data rows are written with ``bulk=True`` and the load writes ONE summarising entry,
 ``demo.dimuat``, with the counts per kind (created / updated), the coverage gaps and the accounts. Added to
-it are the entries the other actions always write: one ``wilayah.diimpor`` for the regions and one
-``pengguna.dibuat`` per demo account (logins are worth an entry each). A full Semarang load therefore adds
-about 13 entries instead of ~800 lines of noise, and a second load adds none.
+it are the entries the other actions always write: one ``wilayah.diimpor`` for the regions, one
+``jalan.diimpor`` for the demo street/place list (Semarang: ``data/3374-jalan.csv``) and one
+``pengguna.dibuat`` per demo account (logins are worth an entry each). A full load therefore adds about 14
+entries instead of ~800 lines of noise, and a second load adds none.
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ from k3i.organization.models import (
     Region,
 )
 from k3i.organization.regions import ImportReport, import_regions
+from k3i.organization.streets import StreetImportReport, import_streets
 
-from .geography import feature_collection
+from .geography import DATA_DIR, feature_collection
 from .plan import DEMO_PASSWORD, DEMOS, AccountRec, Plan, build_plan
 
 KINDS = ("fungsi", "polres", "polsek", "pospol", "polsubsektor", "personel", "binaan", "unit", "akun")
@@ -56,10 +58,12 @@ class LoadReport:
     created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     regions: ImportReport | None = None
+    streets: StreetImportReport | None = None  # the demo street/place list, when it changed
 
     @property
     def changed(self) -> bool:
-        return any(self.created.values()) or any(self.updated.values()) or self.regions is not None
+        return (any(self.created.values()) or any(self.updated.values()) or self.regions is not None
+                or self.streets is not None)
 
     @property
     def accounts(self) -> list[AccountRec]:
@@ -104,6 +108,15 @@ class _Loader:
         if not (check.created or check.updated or check.parents_created):
             return None
         return import_regions(data, actor=None, channel=self.channel, schematic=True, source="demo")
+
+    def streets(self) -> StreetImportReport | None:
+        """The demo's street/place list (``data/<kota>-jalan.csv``, if there is one) through the importer,
+        which writes nothing when nothing changed."""
+        path = DATA_DIR / f"{self.plan.demo.kota.replace('.', '')}-jalan.csv"
+        if not path.exists():
+            return None
+        report = import_streets(path, actor=None, channel=self.channel, source="demo")
+        return report if report.changed else None
 
     def fungsi(self) -> dict[str, Fungsi]:
         have = Fungsi.objects.in_bulk(field_name="kode")
@@ -236,19 +249,21 @@ def load_demo(key: str = "semarang", *, channel: str = Channel.SYSTEM) -> LoadRe
         fungsi = loader.fungsi()
         polres = loader.polres()
         polsek = loader.polsek(polres)
+        streets = loader.streets()
         loader.pospol(polsek, kelurahan)
         loader.polsubsektor(polsek, kelurahan)
         personel = loader.personel(polres, polsek, fungsi)
         loader.coverage(personel, kelurahan)
         loader.units(polres, polsek, fungsi)
         loader.accounts(polres, polsek, personel, kelurahan)
-        report = LoadReport(plan, polres, loader.created, loader.updated, regions)
+        report = LoadReport(plan, polres, loader.created, loader.updated, regions, streets)
         if report.changed:
             summary = {
                 "demo": key,
                 "dibuat": {k: v for k, v in loader.created.items() if v},
                 "diperbarui": {k: v for k, v in loader.updated.items() if v},
                 "wilayah": regions.counts() if regions else None,
+                "jalan": streets.counts() if streets else None,
                 "kelurahan_tanpa_bhabin": plan.gaps,
                 "akun_demo": [a.username for a in plan.accounts],
             }

@@ -35,6 +35,13 @@ def print_report(sim: Simulation, report: StepReport) -> None:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from django.conf import settings
+
+    if not settings.DEMO_MODE:
+        # The simulator moves every active unit of the Polres and works its own calls through their states:
+        # only ever on a demo database, never beside real work.
+        raise K3iError("Simulator hanya berjalan dalam mode demo (K3I_DEMO=1, atau lewat `k3i demo`); "
+                       "basis data ini bukan basis data demo.")
     rate = float(getattr(args, "rate", 12.0))
     speed = float(getattr(args, "speed", 1.0))
     minutes = getattr(args, "duration", None)

@@ -560,12 +560,16 @@ class Simulation:
         from k3i.dispatch.actions import dispatch_unit
         from k3i.dispatch.recommend import recommend
 
-        recs = recommend(incident, limit=3, now=self._now())
+        # Never pull a unit off a real (not simulated) task for a simulated call.
+        recs = [r for r in recommend(incident, limit=5, now=self._now())
+                if r.pull_from is None or r.pull_from.incident.is_simulated][:3]
         if not recs:
             return None
         pick, reason = recs[0], ""
         if len(recs) > 1 and recs[1].pull_from is None and self.rng.random() < 0.08:
             pick, reason = recs[1], self.rng.choice(OVERRIDE_REASONS)
+        elif pick.rank != 1:  # the first one is on real work, which a simulated call never pulls
+            reason = "unit peringkat pertama sedang menangani kejadian nyata"
         try:
             return dispatch_unit(self.actor, incident, pick.unit, channel=CHANNEL, override_reason=reason,
                                  recommended_rank=pick.rank or None, eta_seconds=pick.eta_seconds,

@@ -459,6 +459,24 @@ def end_assignment(actor: Any, a: Assignment, status: str, *, channel: str, note
     return a
 
 
+def _reason_needed(shown: int | None, rank_now: int | None, n_ranked: int | None) -> str:
+    """Why ``override_reason`` is required for a unit that is not the current rank 1 (Indonesian)."""
+    now_text = f"kini peringkat {rank_now}" if rank_now else "kini tidak ada dalam saran"
+    if n_ranked is None:
+        return ("Alasan wajib diisi: lokasi kejadian belum diketahui, jadi unit tidak dapat diperingkat; tulis alasan "
+                "memilih unit ini, atau tetapkan lokasi dulu untuk mendapat saran unit.")
+    if shown is not None and shown != rank_now:
+        return (f"Peringkat unit berubah: {now_text} (sebelumnya peringkat {shown}) — beri alasan memilih unit ini, "
+                "atau pilih saran pertama yang baru.")
+    if n_ranked == 0:
+        return ("Alasan wajib diisi: saat ini tidak ada unit yang dapat disarankan (semua sibuk, tidak tersedia atau "
+                "posisinya usang); tulis alasan memilih unit ini.")
+    if rank_now is None:
+        return ("Alasan wajib diisi: unit ini tidak ada dalam saran (sibuk, tidak tersedia atau posisinya usang); "
+                "tulis alasan memilih unit ini.")
+    return f"Alasan wajib diisi: unit ini bukan saran pertama (peringkat {rank_now}); tulis alasan memilih unit lain."
+
+
 def dispatch_unit(
     actor: Any,
     incident: Incident,
@@ -473,15 +491,19 @@ def dispatch_unit(
     """Send ``unit`` to ``incident``.
 
     - ``actor`` must hold ``dispatch_incident`` and see both (404 otherwise); ``None`` is the system.
-    - A unit other than the first suggestion needs ``override_reason``: "first" is the rank the dispatcher was
-      shown (``recommended_rank``), or the current ranking when the caller gives none. Pages and API rely on
+    - The server decides whether a reason is needed, from its own current ranking of the units the actor
+      may send (``recommend.candidate_units``): a unit that is not the current rank 1 needs
+      ``override_reason``. ``recommended_rank`` (the rank the dispatcher was shown) is informational: it is
+      stored, and when it differs from the current rank the error says the ranking changed. When no ranking
+      can be made (the incident's location is unknown) a unit is still sent with the dispatcher's reason,
+      and the assignment records that there was no ranking (``ranking_size`` empty). Pages and API rely on
       this one rule.
     - A unit that is busy: ``Conflict`` — or with ``pull=True``, its less urgent task is cancelled and the new
       assignment records ``pulled_from``. Two dispatchers sending the same unit at once: one wins, the other
       gets ``Conflict`` (the unit's row is locked; the database allows one active assignment per unit).
     - The unit becomes ``ditugaskan``; the incident ``ditugaskan`` (``dispatched_at`` set once).
     """
-    from .recommend import rank_of
+    from .recommend import candidate_units, has_location, rank_of
 
     if actor is not None and not can(actor, "dispatch_incident"):
         _visible_or_404(actor, incident, unit)
@@ -497,14 +519,13 @@ def dispatch_unit(
     if not incident.is_open:
         raise Conflict(f"Kejadian {incident.number} sudah ditutup ({source_display(incident, 'status')}): buka kembali "
                        "dulu untuk menugaskan unit.")
-    visible = PatrolUnit.objects.restrict(actor, "view") if actor is not None else None
-    rank_now, eta_now, n_ranked = rank_of(incident, unit, units=visible)
-    # The rank the dispatcher was shown decides; without one (an API client), the current ranking does.
-    shown = recommended_rank if recommended_rank is not None else rank_now
-    if n_ranked and shown != 1 and not override_reason:
-        msg = ("Alasan wajib diisi: unit ini bukan saran pertama"
-               + (f" (peringkat {shown})" if shown else " (tidak disarankan)") + "; tulis alasan memilih unit lain.")
-        raise ValidationFailed.field("override_reason", msg)
+    n_ranked: int | None
+    if has_location(incident):
+        rank_now, eta_now, n_ranked = rank_of(incident, unit, units=candidate_units(actor))
+    else:  # nothing to rank from: the dispatcher's reason carries the choice
+        rank_now, eta_now, n_ranked = None, None, None
+    if rank_now != 1 and not override_reason:
+        raise ValidationFailed.field("override_reason", _reason_needed(recommended_rank, rank_now, n_ranked))
 
     now = timezone.now()
     with transaction.atomic():
@@ -550,6 +571,7 @@ def dispatch_unit(
                     incident=incident, unit=unit, status=Assignment.Status.DITUGASKAN, assigned_at=now,
                     assigned_by=actor if getattr(actor, "is_authenticated", False) else None,
                     recommended_rank=recommended_rank if recommended_rank is not None else rank_now,
+                    current_rank=rank_now, ranking_size=n_ranked,
                     eta_seconds=eta_seconds if isinstance(eta_seconds, int) and eta_seconds >= 0 else eta_now,
                     override_reason=override_reason, pulled_from=pulled,
                 )
@@ -565,14 +587,18 @@ def dispatch_unit(
             incident.dispatched_at = now
         incident.save(update_fields=["status", "dispatched_at", "updated_at"])
         text = f"Unit {unit.callsign} ditugaskan"
-        if override_reason:
+        if n_ranked is None:
+            text += f" (tanpa peringkat, lokasi belum diketahui: {override_reason})"
+        elif override_reason:
             text += f" (bukan saran pertama: {override_reason})"
         if pulled is not None:
             text += f", ditarik dari {pulled.incident.number}"
-        log_incident(incident, "ditugaskan", text, actor, unit=unit.pk, assignment=a.pk, rank=a.recommended_rank)
+        log_incident(incident, "ditugaskan", text, actor, unit=unit.pk, assignment=a.pk, rank=a.recommended_rank,
+                     current_rank=rank_now)
         audit.record(actor, "penugasan.dibuat", a, channel=channel, polres_id=incident.polres_id, changes={
             "kejadian": incident.pk, "unit": unit.pk, "peringkat_saran": a.recommended_rank,
-            "peringkat_saat_ini": rank_now, "eta_detik": a.eta_seconds, "alasan_lain": override_reason,
+            "peringkat_dilihat": recommended_rank, "peringkat_saat_ini": rank_now, "jumlah_diperingkat": n_ranked,
+            "tanpa_peringkat": n_ranked is None, "eta_detik": a.eta_seconds, "alasan_lain": override_reason,
             "ditarik_dari": pulled.pk if pulled else None, "status_kejadian": [before, incident.status],
         })
         _emit_assignment("penugasan.baru", a)

@@ -41,7 +41,7 @@ from .actions import (
     update_patrol_unit,
 )
 from .models import Assignment, PatrolUnit, UnitStatus
-from .recommend import recommend
+from .recommend import recommend_for
 from .staleness import is_stale, stale_cutoff, status_label
 
 router = Router(tags=["unit patroli"])
@@ -277,8 +277,8 @@ class RecommendationParams(Schema):
 def get_recommendations(request: HttpRequest, id: Id, params: Query[RecommendationParams]) -> dict[str, Any]:
     incident = _get_incident(request, id)
     now = timezone.now()
-    recs = recommend(incident, limit=params.limit, now=now, units=_visible_units(request),
-                     include_stale=params.include_stale)
+    # the same ranking as the incident page and dispatch_unit: only units this user may send
+    recs = recommend_for(user_of(request), incident, limit=params.limit, now=now, include_stale=params.include_stale)
     items = []
     for r in recs:
         pull = None
@@ -310,7 +310,12 @@ class AssignmentOut(Schema):
     completed_at: datetime | None = None
     cancelled_at: datetime | None = None
     assigned_by: str | None = Field(None, description="Nama pengguna dispatcher")
-    recommended_rank: int | None = Field(None, description="Peringkat unit ini dalam saran (1 = saran pertama)")
+    recommended_rank: int | None = Field(None, description="Peringkat yang dilihat dispatcher (informatif; bila tidak "
+                                         "dikirim: peringkat menurut server)")
+    current_rank: int | None = Field(None, description="Peringkat unit menurut server saat ditugaskan (1 = saran "
+                                     "pertama; kosong: tidak ada dalam saran)")
+    ranking_size: int | None = Field(None, description="Jumlah unit dalam peringkat saat itu; kosong: tanpa peringkat "
+                                     "(lokasi kejadian belum diketahui)")
     eta_seconds: int | None = None
     override_reason: str = Field("", description="Alasan memilih unit selain saran pertama")
     pulled_from_id: int | None = Field(None, description="Penugasan lain yang ditinggalkan unit ini")
@@ -323,8 +328,8 @@ def assignment_out(a: Assignment) -> dict[str, Any]:
         "assigned_at": a.assigned_at, "accepted_at": a.accepted_at, "enroute_at": a.enroute_at,
         "arrived_at": a.arrived_at, "completed_at": a.completed_at, "cancelled_at": a.cancelled_at,
         "assigned_by": a.assigned_by.get_username() if a.assigned_by else None,
-        "recommended_rank": a.recommended_rank, "eta_seconds": a.eta_seconds, "override_reason": a.override_reason,
-        "pulled_from_id": a.pulled_from_id,
+        "recommended_rank": a.recommended_rank, "current_rank": a.current_rank, "ranking_size": a.ranking_size,
+        "eta_seconds": a.eta_seconds, "override_reason": a.override_reason, "pulled_from_id": a.pulled_from_id,
     }
 
 
@@ -346,16 +351,21 @@ class DispatchIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     unit_id: int = Field(..., ge=1, le=MAX_ID, description="Unit yang ditugaskan")
-    override_reason: str = Field("", max_length=300, description="Wajib bila unit ini bukan saran pertama")
-    recommended_rank: int | None = Field(None, ge=1, le=1000, description="Peringkat unit dalam saran yang dilihat")
+    override_reason: str = Field("", max_length=300, description="Wajib bila unit ini bukan peringkat 1 menurut "
+                                 "peringkat server saat ini, atau bila lokasi kejadian belum diketahui")
+    recommended_rank: int | None = Field(None, ge=1, le=1000, description="Informatif: peringkat unit dalam saran yang "
+                                         "dilihat dispatcher. Disimpan, tetapi tidak menentukan apakah alasan wajib")
     pull: bool = Field(False, description="Tarik unit dari tugas yang kurang mendesak")
 
 
 @router.post(
     "/incidents/{id}/dispatches", response={201: AssignmentOut, 409: ErrorOut, **WRITE_ERRORS},
     summary="Tugaskan unit", tags=["penugasan"],
-    description="Menugaskan unit ke kejadian. Memilih unit selain saran pertama wajib disertai `override_reason` "
-    "(422). Unit yang sedang bertugas: 409 — atau `pull: true` untuk menarik unit dari tugas yang kurang mendesak. "
+    description="Menugaskan unit ke kejadian. Server memeringkat ulang unit yang boleh dikirim pengguna ini; unit yang "
+    "kini bukan peringkat 1 wajib disertai `override_reason` (422; bila peringkat berubah sejak dilihat, pesannya "
+    "menyebut peringkat sekarang). `recommended_rank` hanya informatif. Lokasi kejadian belum diketahui: penugasan "
+    "tetap bisa dengan `override_reason`, tercatat tanpa peringkat. Unit yang sedang bertugas: 409 — atau "
+    "`pull: true` untuk menarik unit dari tugas yang kurang mendesak. "
     "Dua dispatcher menugaskan unit yang sama bersamaan: satu berhasil, yang lain 409. Unit menjadi 'ditugaskan', "
     "kejadian 'ditugaskan'; peristiwa `penugasan.baru`, `unit.status`, `kejadian.diperbarui`.",
 )

@@ -124,7 +124,19 @@ class Assignment(models.Model):
         "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # The recommendation this choice came from (rank 1 = first suggestion) and why another unit was chosen.
+    # ``recommended_rank``: the rank the dispatcher was shown (informational; the server's own rank when the
+    # client sent none). ``current_rank``: the unit's rank in the server's ranking at the moment of dispatch —
+    # the one the "say why" rule is decided on. ``ranking_size``: how many units that ranking held (0: none
+    # could be ranked); empty: no ranking could be made at all (the incident's location was unknown).
     recommended_rank = models.PositiveSmallIntegerField(null=True, blank=True)
+    current_rank = models.PositiveSmallIntegerField(
+        "peringkat saat ditugaskan", null=True, blank=True,
+        help_text="Peringkat unit menurut server saat ditugaskan; kosong: unit tidak ada dalam peringkat.",
+    )
+    ranking_size = models.PositiveIntegerField(
+        "jumlah unit diperingkat", null=True, blank=True,
+        help_text="Jumlah unit dalam peringkat saat ditugaskan; kosong: tanpa peringkat (lokasi belum diketahui).",
+    )
     eta_seconds = models.PositiveIntegerField(null=True, blank=True)
     override_reason = models.CharField("alasan memilih unit lain", max_length=300, blank=True)
     pulled_from = models.ForeignKey(

@@ -67,6 +67,35 @@ def short_fungsi(name: str) -> str:
     return name[4:] if name.lower().startswith("sat ") else name
 
 
+def category_label(code: str) -> str:
+    """The Indonesian name of a taxonomy category without its examples in brackets, for a reason:
+    "GANGGUAN_KETERTIBAN" → "Gangguan ketertiban umum"; an unknown code stays as it is."""
+    from k3i.incidents import taxonomy
+
+    t = taxonomy.incident_types().get(code)
+    if t is None:
+        return code
+    return t.nama.split(" (", 1)[0].strip() or t.nama
+
+
+def has_location(incident: Any) -> bool:
+    """Can a ranking be made: the incident has its own point, or a kelurahan with a representative point."""
+    if incident.lat is not None and incident.lon is not None:
+        return True
+    kel = incident.kelurahan
+    return kel is not None and kel.lat is not None and kel.lon is not None
+
+
+def candidate_units(actor: Any) -> QuerySet[PatrolUnit] | None:
+    """The units a ranking for ``actor`` may hold: those the actor sees (``restrict(actor, "view")``: a
+    Kapolsek their own Polsek's units); ``None`` (every unit of the Polres) for the system. The incident
+    page, the API and ``dispatch_unit`` all rank through this, so no one is offered a unit they cannot send
+    and the rank a dispatcher sees is the rank the server checks."""
+    if actor is None:
+        return None
+    return PatrolUnit.objects.restrict(actor, "view")
+
+
 def incident_point(incident: Any) -> tuple[float, float, bool]:
     """(lat, lon, exact): the incident's own point, or its kelurahan's representative point."""
     if incident.lat is not None and incident.lon is not None:
@@ -239,13 +268,18 @@ def recommend(
         pulled = pulls.get(pull) if pull is not None else None
         if pulled is not None:
             inc = pulled.incident
-            reasons.append(f"ditarik dari tugas P{inc.priority} {inc.number} ({inc.category})")
+            reasons.append(f"ditarik dari tugas P{inc.priority} {inc.number} ({category_label(inc.category)})")
         out.append(Recommendation(
             unit=unit, eta_seconds=int(round(eta)), distance_m=int(round(float(metres[i]))),
             score=round(float(ranking.scores[i]), 1), reasons=reasons, stale=stale, pull_from=pulled, rank=rank,
             from_home=source != "posisi",
         ))
     return out
+
+
+def recommend_for(actor: Any, incident: Any, **kwargs: Any) -> list[Recommendation]:
+    """``recommend`` limited to what ``actor`` may send (``candidate_units``)."""
+    return recommend(incident, units=candidate_units(actor), **kwargs)
 
 
 def _eta_reason(unit: PatrolUnit, eta: float, metres: float, fastest: float) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -79,13 +80,25 @@ def routing_for(category: str) -> dict[str, Any]:
 
 def bagops_reasons(incident: Incident) -> list[str]:
     """Why an incident is a problem for Bagops (problem-impact approach), or [] when it is not."""
-    reasons: list[str] = []
-    r = incident.routing or {}
+    return [*routing_reasons(incident.routing), *linked_reasons(incident)]
+
+
+def routing_reasons(routing: dict[str, Any] | None) -> list[str]:
+    """The Bagops reasons that follow from the category's routing (functions and outside agencies): they change
+    with the category."""
+    r = routing or {}
     if r.get("fungsi_pendukung") and r.get("mitra_eksternal"):
-        reasons.append(
+        return [
             "lintas fungsi dan instansi: " + ", ".join([r.get("fungsi_utama", ""), *r["fungsi_pendukung"]])
             + " bersama " + ", ".join(r["mitra_eksternal"])
-        )
+        ]
+    return []
+
+
+def linked_reasons(incident: Incident) -> list[str]:
+    """The Bagops reasons that follow from the reports linked to the incident (many reports, several Polsek),
+    whatever its category."""
+    reasons: list[str] = []
     if incident.pk:
         linked = list(incident.linked_reports.values_list("polsek_id", flat=True))
         if len(linked) + 1 >= BAGOPS_MANY_REPORTS:
@@ -101,6 +114,30 @@ def _log(incident: Incident, kind: str, message: str, actor: Any, **data: Any) -
         incident=incident, created_at=timezone.now(), kind=kind, message=message[:500],
         actor_username=actor.get_username() if getattr(actor, "is_authenticated", False) else "", data=data,
     )
+
+
+def bhabin_note(incident: Incident, at: datetime | None = None) -> IncidentLog | None:
+    """The timeline line that names the Bhabinkamtibmas of the incident's kelurahan (territorial routing: the
+    covering Bhabinkamtibmas is informed): with a K3i account the report reaches their queue and live map
+    (their scope is that kelurahan), without one the desk is told to call them; a kelurahan without one is a
+    gap in coverage, said as such. ``None`` while the incident has no kelurahan. Not saved."""
+    if not incident.kelurahan_id:
+        return None
+    kel = geo.kelurahan_nama(incident.kelurahan_id) or incident.kelurahan_id
+    b = geo.bhabin_for(incident.kelurahan_id)
+    if b is None:
+        message = f"Kelurahan {kel} belum memiliki Bhabinkamtibmas (celah binaan): beri tahu Kapolsek."
+        data: dict[str, Any] = {"kelurahan": incident.kelurahan_id, "personel": None}
+    else:
+        who = f"{b.pangkat} {b.nama}".strip()
+        if b.akun:
+            message = f"Bhabinkamtibmas {kel}, {who}, diberi tahu: laporan tampil di antrean dan peta binaannya."
+        else:
+            call = f" di {b.telepon}" if b.telepon else ""
+            message = f"Bhabinkamtibmas {kel}, {who}, belum memiliki akun K3i: hubungi{call}."
+        data = {"kelurahan": incident.kelurahan_id, "personel": b.personel_id, "akun": b.akun}
+    return IncidentLog(incident=incident, created_at=at or timezone.now(), kind="bhabinkamtibmas",
+                       message=message[:500], data=data)
 
 
 def event_payload(incident: Incident) -> dict[str, Any]:
@@ -265,12 +302,16 @@ def _write(drafts: Sequence[_Draft]) -> None:
         serial = Cast("id", output_field=CharField())
         Incident.objects.filter(pk__in=[i.pk for i in group]).update(number=Concat(
             Value(prefix), Case(When(id__lt=1_000_000, then=LPad(serial, 6, Value("0"))), default=serial)))
-    IncidentLog.objects.bulk_create([
-        IncidentLog(incident=i, created_at=i.created_at, kind="dibuat",
-                    message=f"Laporan diterima lewat {source_display(i, 'channel')}"[:500],
-                    actor_username=_username(d.actor), data={"category": i.category, "priority": i.priority})
-        for d, i in zip(drafts, incidents, strict=True)
-    ])
+    timeline = []
+    for d, i in zip(drafts, incidents, strict=True):
+        timeline.append(IncidentLog(incident=i, created_at=i.created_at, kind="dibuat",
+                                    message=f"Laporan diterima lewat {source_display(i, 'channel')}"[:500],
+                                    actor_username=_username(d.actor),
+                                    data={"category": i.category, "priority": i.priority}))
+        note = bhabin_note(i, i.created_at)
+        if note is not None:
+            timeline.append(note)
+    IncidentLog.objects.bulk_create(timeline)
     audit.record_many([
         audit.entry(d.actor, "kejadian.dibuat", i, channel=d.audit_channel, polres_id=i.polres_id,
                     changes={"kanal": i.channel, "kategori": i.category, "prioritas": i.priority,
@@ -389,7 +430,12 @@ def confirm_triage(
     if errors:
         raise ValidationFailed("Triase tidak sah.", errors)
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    before = {"category": incident.category, "priority": incident.priority}
+    was_bagops, old_reasons = incident.bagops, list(incident.bagops_reasons or [])
+    before = {"category": incident.category, "priority": incident.priority, "bagops": was_bagops,
+              "alasan_bagops": old_reasons}
+    # Problem-impact: the reasons that came from the old category's routing do not survive a new category;
+    # the others (many reports, several Polsek) do not depend on it and stay.
+    sticky = [r for r in old_reasons if r not in routing_reasons(incident.routing)]
     if category:
         incident.category = category
         incident.routing = routing_for(category)
@@ -402,16 +448,39 @@ def confirm_triage(
     if incident.status == Incident.Status.BARU:
         incident.status = Incident.Status.DIVERIFIKASI
         incident.verified_at = timezone.now()
-    reasons = bagops_reasons(incident)
-    incident.bagops, incident.bagops_reasons = incident.bagops or bool(reasons), reasons or incident.bagops_reasons
+    reasons = [*routing_reasons(incident.routing), *_keep_sticky(linked_reasons(incident), sticky)]
+    incident.bagops, incident.bagops_reasons = bool(reasons), reasons
     incident.save()
-    after = {"category": incident.category, "priority": incident.priority}
-    _log(incident, "diverifikasi", "Triase dikonfirmasi" + (" (dikoreksi)" if before != after else ""), actor,
-         **after)
+    after = {"category": incident.category, "priority": incident.priority, "bagops": incident.bagops,
+             "alasan_bagops": reasons}
+    corrected = (before["category"], before["priority"]) != (after["category"], after["priority"])
+    _log(incident, "diverifikasi", "Triase dikonfirmasi" + (" (dikoreksi)" if corrected else ""), actor,
+         category=incident.category, priority=incident.priority)
+    log_bagops_change(incident, was_bagops, old_reasons, actor, why="setelah koreksi triase")
     audit.record(actor, "kejadian.diverifikasi", incident, channel=channel, changes=audit.diff(before, after),
                  polres_id=incident.polres_id)
     emit_incident("kejadian.diperbarui", incident)
     return incident
+
+
+def _keep_sticky(fresh: list[str], sticky: list[str]) -> list[str]:
+    """``fresh`` reasons, and those of ``sticky`` of a kind (the words before ':') that ``fresh`` does not
+    restate: a reason once given stays until it is given again with new figures."""
+    kinds = {r.split(":", 1)[0] for r in fresh}
+    return [*fresh, *(r for r in sticky if r.split(":", 1)[0] not in kinds)]
+
+
+def log_bagops_change(incident: Incident, was: bool, old_reasons: list[str], actor: Any, *, why: str) -> None:
+    """The timeline line when an incident enters or leaves the Bagops queue, or its reasons change."""
+    now = list(incident.bagops_reasons or [])
+    if incident.bagops and not was:
+        _log(incident, "bagops", "Diangkat ke Bagops: " + "; ".join(now), actor, reasons=now)
+    elif was and not incident.bagops:
+        _log(incident, "bagops", f"Keluar dari antrean Bagops {why}: alasan tidak berlaku lagi ("
+             + "; ".join(old_reasons) + ")", actor, previous_reasons=old_reasons, reasons=[])
+    elif incident.bagops and now != old_reasons:
+        _log(incident, "bagops", f"Alasan Bagops diperbarui {why}: " + "; ".join(now), actor,
+             previous_reasons=old_reasons, reasons=now)
 
 
 def reporter_identity(actor: Any, incident: Incident, *, channel: str) -> dict[str, str]:
@@ -493,6 +562,10 @@ def confirm_location(
     where = incident.kelurahan.nama if incident.kelurahan else "-"
     _log(incident, "lokasi_dikonfirmasi", f"Lokasi dikonfirmasi: kelurahan {where}", actor,
          kelurahan=incident.kelurahan_id, polsek=incident.polsek_id)
+    if incident.kelurahan_id != before["kelurahan"]:  # a new kelurahan: its Bhabinkamtibmas is told
+        note = bhabin_note(incident)
+        if note is not None:
+            note.save()
     audit.record(actor, "kejadian.lokasi_dikonfirmasi", incident, channel=channel,
                  changes=audit.diff(before, after), polres_id=incident.polres_id)
     emit_incident("kejadian.diperbarui", incident)

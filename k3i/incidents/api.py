@@ -135,6 +135,14 @@ class PhotoOut(Schema):
     url: str = Field(description="JPEG tanpa metadata, hanya untuk yang boleh melihat kejadiannya")
 
 
+class BhabinOut(Schema):
+    personel_id: int
+    nama: str
+    pangkat: str
+    telepon: str
+    akun: bool = Field(description="punya akun K3i aktif: laporan di kelurahan binaannya tampil di antreannya")
+
+
 class IncidentDetail(IncidentOut):
     tracking_code: str
     text: str
@@ -145,12 +153,17 @@ class IncidentDetail(IncidentOut):
     disposition: str
     disposition_note: str
     verified_at: datetime | None = None
+    cycle_started_at: datetime | None = Field(
+        None, description="Dibuka kembali: siklus layanan ini mulai (waktu di bawah milik siklus ini; siklus "
+        "sebelumnya di riwayat)")
     dispatched_at: datetime | None = None
     arrived_at: datetime | None = None
     closed_at: datetime | None = None
     escalated_at: datetime | None = None
     duplicate_of_ref: IncidentRef | None = None
     linked_reports: list[IncidentRef]
+    bhabinkamtibmas: BhabinOut | None = Field(
+        None, description="Bhabinkamtibmas yang membina kelurahan kejadian (kosong: belum ada / lokasi belum diketahui)")
     timeline: list[LogOut]
     photos: list[PhotoOut]
 
@@ -169,6 +182,8 @@ class IncidentFilter(PageParams):
     category: str | None = Field(None, max_length=40, pattern=r"^[A-Z_]+$", description="Kode kategori")
     bagops: bool | None = Field(None, description="true: hanya masalah Bagops")
     open: bool | None = Field(None, description="true: hanya yang masih terbuka; false: yang sudah ditutup")
+    triage_overridden: bool | None = Field(
+        None, description="true: hanya yang triasenya dikoreksi petugas; false: yang sesuai saran triase")
 
 
 class ReporterOut(Schema):
@@ -212,8 +227,9 @@ class MessageIn(Schema):
     text: str = Field(..., description=f"Isi pesan, paling banyak {actions.MAX_TEXT} karakter")
     lat: Lat | None = None
     lon: Lon | None = None
-    message_id: str | None = Field(None, min_length=1, max_length=80, pattern=NO_CONTROL,
-                                   description="ID pesan dari gateway (kiriman ulang → laporan yang sama)")
+    message_id: str = Field(..., min_length=1, max_length=80, pattern=NO_CONTROL,
+                            description="ID pesan dari gateway, wajib dan unik per pesan (beri awalan per gateway, "
+                            "mis. `wa-…`, `sms-…`): kiriman ulang dengan ID yang sama → laporan yang sama (200)")
 
 
 class MessageOut(Schema):
@@ -290,16 +306,24 @@ def incident_out(i: Incident) -> dict[str, Any]:
     }
 
 
+def _bhabin(i: Incident) -> dict[str, Any] | None:
+    b = geo.bhabin_for(i.kelurahan_id) if i.kelurahan_id else None
+    if b is None:
+        return None
+    return {"personel_id": b.personel_id, "nama": b.nama, "pangkat": b.pangkat, "telepon": b.telepon, "akun": b.akun}
+
+
 def detail_out(user: Any, i: Incident) -> dict[str, Any]:
     return {
         **incident_out(i), "tracking_code": i.tracking_code, "text": i.text, "location_source": i.location_source,
         "triage": i.triage or {}, "routing": i.routing or {}, "bagops_reasons": list(i.bagops_reasons or []),
         "disposition": i.disposition, "disposition_note": i.disposition_note, "verified_at": i.verified_at,
-        "dispatched_at": i.dispatched_at, "arrived_at": i.arrived_at, "closed_at": i.closed_at,
+        "cycle_started_at": i.cycle_started_at, "dispatched_at": i.dispatched_at, "arrived_at": i.arrived_at, "closed_at": i.closed_at,
         "escalated_at": i.escalated_at,
         "duplicate_of_ref": {"id": i.duplicate_of.pk, "number": i.duplicate_of.number} if i.duplicate_of else None,
         "linked_reports": [{"id": r.pk, "number": r.number} for r in selectors.linked_reports(user, i)],
         "photos": photos.listed(i),
+        "bhabinkamtibmas": _bhabin(i),
         "timeline": [
             {"created_at": e.created_at, "kind": e.kind, "message": e.message, "actor": e.actor_username}
             for e in selectors.timeline(i)
@@ -351,9 +375,10 @@ def post_incident(request: HttpRequest, payload: IncidentIn) -> tuple[int, dict[
     response={201: MessageOut, 200: MessageOut, 401: ErrorOut, 409: ErrorOut, 422: ErrorOut, 503: ErrorOut},
     summary="Webhook WhatsApp/SMS",
     description="Pesan dari gateway, ditandatangani: header `X-K3i-Signature: sha256=<HMAC-SHA256 isi mentah>` "
-    "dengan rahasia bersama `K3I_INTAKE_WEBHOOK_SECRET` (tanpa rahasia: 503). Tanpa koordinat, kelurahan dan "
-    "jalan dicari di teks dan operator diminta mengonfirmasi. `message_id` yang sama → 200 dengan laporan "
-    "pertama.",
+    "dengan rahasia bersama `K3I_INTAKE_WEBHOOK_SECRET` (tanpa rahasia: 503; tanda tangan salah/tidak ada: 401). "
+    "`message_id` wajib (tanpa itu: 422) dan unik per pesan: isi yang sama dikirim ulang — oleh gateway yang "
+    "mencoba lagi atau oleh pihak yang menyadapnya — menjawab 200 dengan laporan pertama dan tidak menulis apa "
+    "pun. Tanpa koordinat, kelurahan dan jalan dicari di teks dan operator diminta mengonfirmasi.",
 )
 def post_intake_message(request: HttpRequest, payload: MessageIn) -> tuple[int, dict[str, Any]]:
     incident, created, match = intake.receive_message(
@@ -379,7 +404,8 @@ def post_intake_message(request: HttpRequest, payload: MessageIn) -> tuple[int, 
     response={201: IncidentCreated, 200: IncidentCreated, **CREATED_ERRORS, 503: ErrorOut},
     summary="Tombol darurat",
     description="Prioritas 1 seketika, kanal `panik`. Dari aplikasi (token API / sesi pengguna) atau dari "
-    "perangkat yang menandatangani isi permintaan seperti gateway pesan (`X-K3i-Signature`).",
+    "perangkat yang menandatangani isi permintaan seperti gateway pesan (`X-K3i-Signature`; perangkat wajib "
+    "mengirim `idempotency_key` unik per tekanan, kiriman ulang → 200 dengan laporan pertama).",
 )
 def post_panic(request: HttpRequest, payload: PanicIn) -> tuple[int, dict[str, Any]]:
     auth = getattr(request, "auth", None)
@@ -397,12 +423,13 @@ def post_panic(request: HttpRequest, payload: PanicIn) -> tuple[int, dict[str, A
 @router.get(
     "/incidents", response={200: IncidentPage, **LIST_ERRORS}, summary="Daftar kejadian",
     description="Kejadian dalam lingkup wilayah pengguna, terbaru dahulu, berhalaman; saring menurut status, "
-    "prioritas, Polsek, kategori, Bagops, terbuka/tertutup. Tanpa identitas pelapor.",
+    "prioritas, Polsek, kategori, Bagops, terbuka/tertutup, triase dikoreksi. Tanpa identitas pelapor.",
 )
 def list_incidents(request: HttpRequest, filters: Query[IncidentFilter]) -> dict[str, Any]:
     qs = selectors.incident_list(
         user_of(request), status=filters.status, priority=filters.priority, polsek=filters.polsek,
         category=filters.category, bagops=filters.bagops, open=filters.open,
+        triage_overridden=filters.triage_overridden,
     )
     return page(qs, filters, incident_out)
 

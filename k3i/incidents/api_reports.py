@@ -1,4 +1,5 @@
-"""Reports over the API: ``GET /api/v1/reports/sla`` (time to dispatch / time to arrive, p50/p90)."""
+"""Reports over the API: ``GET /api/v1/reports/sla`` (time to dispatch / time to arrive, p50/p90; triage
+corrections)."""
 
 from __future__ import annotations
 
@@ -34,13 +35,22 @@ class TimerStats(Schema):
     belum: int = Field(..., description="Kejadian terbuka yang belum sampai tahap ini")
 
 
+class TriageStats(Schema):
+    n: int = Field(..., description="Laporan dengan saran triase (semua prioritas, tanpa duplikat)")
+    dikoreksi: int = Field(..., description="Yang kategori atau prioritasnya dikoreksi petugas")
+    persen_dikoreksi: float | None = Field(None, description="% yang dikoreksi (dari yang punya saran triase)")
+
+
 class SlaRow(Schema):
     kunci: str | int | None = Field(None, description="ID Polsek, kode kategori, prioritas atau nama sif")
     label: str
-    jumlah: int = Field(..., description="Jumlah kejadian (prioritas 1–3, tanpa duplikat)")
-    dinaikkan: int = Field(..., description="Jumlah yang dinaikkan ke meja K3i Polres")
-    dispatch: TimerStats = Field(..., description="Waktu dari laporan sampai unit pertama ditugaskan")
-    tiba: TimerStats = Field(..., description="Waktu dari laporan sampai unit pertama tiba di TKP")
+    jumlah: int = Field(..., description="Jumlah kejadian yang diukur waktunya (prioritas 1–3, tanpa duplikat)")
+    dinaikkan: int = Field(..., description="Jumlah yang dinaikkan ke meja K3i Polres (siklus layanan terakhir)")
+    dispatch: TimerStats = Field(..., description="Waktu dari laporan (atau dibuka kembali) sampai unit pertama "
+                                 "ditugaskan")
+    tiba: TimerStats = Field(..., description="Waktu dari laporan (atau dibuka kembali) sampai unit pertama tiba "
+                             "di TKP")
+    triase: TriageStats = Field(..., description="Koreksi triase oleh petugas (kategori akhir)")
 
 
 class SlaTotal(Schema):
@@ -48,6 +58,7 @@ class SlaTotal(Schema):
     dinaikkan: int
     dispatch: TimerStats
     tiba: TimerStats
+    triase: TriageStats
 
 
 class SlaReport(Schema):
@@ -63,7 +74,9 @@ class SlaReport(Schema):
 @router.get(
     "/reports/sla", response={200: SlaReport, 403: ErrorOut, **LIST_ERRORS}, summary="Laporan waktu tanggap (SLA)",
     description="p50/p90 waktu penugasan dan waktu tiba per Polsek, kategori, prioritas atau sif, dengan jumlah "
-    "dan persentase yang memenuhi target. Hanya kejadian dalam lingkup pengguna (Kapolsek: Polseknya).",
+    "dan persentase yang memenuhi target, serta jumlah dan persentase triase yang dikoreksi petugas. Kejadian "
+    "yang dibuka kembali diukur dari saat dibuka kembali. Hanya kejadian dalam lingkup pengguna (Kapolsek: "
+    "Polseknya).",
 )
 def sla_report(request: HttpRequest, params: Query[SlaParams]) -> dict[str, Any]:
     return report_for(user_of(request), days=params.days, group=params.group, simulated=params.simulated)

@@ -6,6 +6,14 @@ The gateway (and a panic device) signs the raw request body with a shared secret
 switched off (503 to a signed request); a missing or wrong signature is refused (401). Comparison is
 constant-time.
 
+Replays: the signature covers the body only, so a signed body captured on the way could be sent again.
+Every signed body therefore carries its own unique key — ``message_id`` for a message, ``idempotency_key``
+for a signed panic device — and both are required (422 without them). The key is stored with the
+incident under a unique (channel, key) index, so sending the same signed body again, now or in a year,
+returns the first incident (200) and writes nothing: no clock, no window, no nonce store to keep.
+A gateway must give every message its own ID (prefixed per gateway, e.g. ``wa-…``, ``sms-…``): a second
+message with an ID already seen is taken for a retry of the first.
+
 Both channels end in ``actions.create_incident`` (one transaction, audit entry, live event).
 """
 
@@ -113,7 +121,14 @@ def receive_message(
     *, phone: Any, text: Any, lat: Any = None, lon: Any = None, message_id: Any = None
 ) -> tuple[Incident, bool, gazetteer.PlaceMatch | None]:
     """One WhatsApp/SMS message → an incident. Without coordinates the place is looked up in the text
-    (kelurahan stored unconfirmed, for the operator to confirm). Returns ``(incident, created, match)``."""
+    (kelurahan stored unconfirmed, for the operator to confirm). Returns ``(incident, created, match)``.
+
+    ``message_id`` is required: it makes a resent (or replayed) signed message return the first incident.
+    Errors name the webhook's own fields (``phone``, ``message_id``), not the incident's."""
+    if not isinstance(message_id, str) or not message_id.strip():
+        raise ValidationFailed.field(
+            "message_id", "ID pesan (message_id) wajib diisi: setiap pesan dari gateway perlu ID unik agar "
+                          "kiriman ulang tidak menjadi laporan ganda.")
     polres = serving_polres()
     match = None
     kelurahan = None
@@ -124,12 +139,24 @@ def receive_message(
         alamat = match.alamat()
     if not phone:
         raise ValidationFailed.field("phone", "Nomor telepon pengirim wajib diisi.")
-    incident, created = create_incident(
-        None, polres=polres, channel=Incident.Channel.PESAN, text=text, lat=lat, lon=lon, kelurahan=kelurahan,
-        alamat=alamat, location_confirmed=False if lat is None and lon is None else True,
-        reporter_phone=phone, idempotency_key=message_id, audit_channel=Channel.API,
-    )
+    try:
+        incident, created = create_incident(
+            None, polres=polres, channel=Incident.Channel.PESAN, text=text, lat=lat, lon=lon,
+            kelurahan=kelurahan, alamat=alamat, location_confirmed=False if lat is None and lon is None else True,
+            reporter_phone=phone, idempotency_key=message_id, audit_channel=Channel.API,
+        )
+    except ValidationFailed as exc:
+        raise _renamed(exc, MESSAGE_FIELDS) from None
     return incident, created, match
+
+
+# The incident's field names → the message webhook's (``MessageIn``), so that errors name what was sent.
+MESSAGE_FIELDS = {"reporter_phone": "phone", "idempotency_key": "message_id"}
+
+
+def _renamed(exc: ValidationFailed, names: dict[str, str]) -> ValidationFailed:
+    errors = [{**e, "field": names.get(e.get("field", ""), e.get("field", ""))} for e in exc.errors]
+    return ValidationFailed(exc.detail, errors)
 
 
 def press_panic(
@@ -137,8 +164,13 @@ def press_panic(
     audit_channel: str = Channel.API,
 ) -> tuple[Incident, bool]:
     """The panic button: priority 1 at once, channel ``panik``. ``actor`` is the app user, or ``None`` for a
-    signed device."""
+    signed device — which must send an ``idempotency_key`` (a replayed signed press returns the first
+    incident instead of raising another priority-1 alarm)."""
     user = actor if getattr(actor, "is_authenticated", False) else None
+    if user is None and (not isinstance(idempotency_key, str) or not idempotency_key.strip()):
+        raise ValidationFailed.field(
+            "idempotency_key", "Kunci idempotensi (idempotency_key) wajib diisi untuk perangkat bertanda tangan: "
+                               "setiap tekanan tombol perlu kunci unik agar kiriman ulang tidak menjadi laporan ganda.")
     polres = serving_polres(user)
     name = ""
     phone = ""

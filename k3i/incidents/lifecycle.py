@@ -3,12 +3,14 @@
 Dispatch drives the open states (``ditugaskan`` on the first dispatch, ``ditangani`` on the first arrival:
 ``k3i.dispatch.actions``). Closing needs the outcome — ``selesai``, ``tidak_terbukti`` or ``dibatalkan`` —
 with a disposition code of that outcome and a note; it ends every active assignment (a unit that arrived
-completes it, one still on its way is cancelled) and frees the units. Reopening needs a reason; both are
-written to the timeline, the audit ledger and the live events.
+completes it, one still on its way is cancelled) and frees the units. Reopening needs a reason and starts a
+new service cycle (the SLA timers and the escalation run again); a duplicate is reopened by unlinking it from its
+main report. Both are written to the timeline, the audit ledger and the live events.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -20,12 +22,12 @@ from k3i.core.access import can
 from k3i.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from k3i.core.i18n import source_display
 
-from .actions import _log, emit_incident
+from .actions import _log, emit_incident, linked_reasons, log_bagops_change, routing_reasons
 from .models import Incident
 
 S = Incident.Status
 CLOSING_STATUSES = (S.SELESAI, S.TIDAK_TERBUKTI, S.DIBATALKAN)
-REOPENABLE = (S.SELESAI, S.TIDAK_TERBUKTI, S.DIBATALKAN)
+REOPENABLE = (S.SELESAI, S.TIDAK_TERBUKTI, S.DIBATALKAN, S.DUPLIKAT)
 MAX_NOTE = 2000
 
 # Disposition codes per closing status → label (Indonesian; marked for translation, translated where shown).
@@ -98,7 +100,8 @@ def close_incident(actor: Any, incident: Incident, *, status: str, disposition: 
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         if not incident.is_open:
-            raise Conflict(f"Kejadian {incident.number} sudah ditutup ({source_display(incident, 'status')}).",
+            raise Conflict(f"Kejadian {incident.number} sudah ditutup ({source_display(incident, 'status')}): "
+                           "buka kembali dahulu bila perlu ditangani lagi.",
                            [{"field": "status", "message": "kejadian sudah ditutup"}])
         active = list(Assignment.objects.filter(incident=incident, status__in=Assignment.ACTIVE).order_by("id"))
         units = PatrolUnit.objects.select_for_update(of=("self",)).select_related("fungsi").in_bulk(
@@ -124,27 +127,101 @@ def close_incident(actor: Any, incident: Incident, *, status: str, disposition: 
 
 
 def reopen_incident(actor: Any, incident: Incident, *, reason: str, channel: str) -> Incident:
-    """Reopen a closed incident (``selesai``/``tidak_terbukti``/``dibatalkan``) with a reason: it goes back
-    to ``diverifikasi`` (or ``baru`` when never verified) to be dispatched again; the earlier disposition
-    stays in the timeline and the ledger; ``dispatched_at``/``arrived_at`` keep their first values."""
+    """Reopen a closed incident (``selesai``/``tidak_terbukti``/``dibatalkan``) — or unlink a duplicate
+    (``duplikat``) from its main report — with a reason: it goes back to ``diverifikasi`` (or ``baru`` when
+    never verified) to be dispatched again.
+
+    A new service cycle starts (``cycle_started_at``): the times of the cycle that ended (dispatched, arrived,
+    escalated, closed) and the earlier disposition are written to the timeline and the ledger, then cleared,
+    so that the SLA timers, breach alerts and the escalation of a priority 1 run again from the reopening and
+    ``/lacak/`` shows the progress of the new cycle. An unlinked duplicate leaves its main report, whose Bagops
+    reasons from linked reports are counted again (it leaves the Bagops queue when none holds any more)."""
     _check_access(actor, incident)
     reason = _clean_note(reason, "reason", "Alasan membuka kembali")
+    now = timezone.now()
     with transaction.atomic():
-        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        # Locked with its main report (a duplicate's), in id order as ``link_duplicate`` does.
+        main_id = Incident.objects.filter(pk=incident.pk).values_list("duplicate_of_id", flat=True).first()
+        ids = [pk for pk in (incident.pk, main_id) if pk is not None]
+        locked = Incident.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        incident = {i.pk: i for i in locked}[incident.pk]
         if incident.status not in REOPENABLE:
             raise Conflict(
-                f"Kejadian {incident.number} berstatus {source_display(incident, 'status')}: hanya kejadian yang sudah "
-                "ditutup (selesai, tidak terbukti, dibatalkan) yang dapat dibuka kembali.",
-                [{"field": "status", "message": "kejadian belum ditutup"}],
+                f"Kejadian {incident.number} masih terbuka ({source_display(incident, 'status')}): hanya kejadian "
+                "yang sudah ditutup (selesai, tidak terbukti, dibatalkan, duplikat) yang dapat dibuka kembali.",
+                [{"field": "status", "message": "kejadian masih terbuka"}],
             )
-        before = {"status": incident.status, "hasil": incident.disposition, "ditutup": incident.closed_at}
+        main = _main_of_duplicate(actor, incident)
+        ended = {
+            "mulai": _iso(incident.service_started_at), "ditugaskan": _iso(incident.dispatched_at),
+            "tiba": _iso(incident.arrived_at), "dinaikkan": _iso(incident.escalated_at),
+            "ditutup": _iso(incident.closed_at),
+        }
+        before = {"status": incident.status, "hasil": incident.disposition, "catatan": incident.disposition_note}
         incident.status = S.DIVERIFIKASI if incident.verified_at else S.BARU
         incident.disposition, incident.disposition_note, incident.closed_at = "", "", None
-        incident.save(update_fields=["status", "disposition", "disposition_note", "closed_at", "updated_at"])
-        _log(incident, "dibuka_kembali", f"Dibuka kembali: {reason}", actor, reason=reason,
-             previous_status=before["status"], previous_disposition=before["hasil"])
+        incident.duplicate_of = None
+        incident.cycle_started_at = now
+        incident.dispatched_at = incident.arrived_at = incident.escalated_at = None
+        incident.save(update_fields=["status", "disposition", "disposition_note", "closed_at", "duplicate_of",
+                                     "cycle_started_at", "dispatched_at", "arrived_at", "escalated_at",
+                                     "updated_at"])
+        if main is not None:
+            message = f"Tautan duplikat ke {main.number} dilepas, dibuka kembali ({_summary(ended)}): {reason}"
+        else:
+            message = f"Dibuka kembali ({_summary(ended)}): {reason}"
+        _log(incident, "dibuka_kembali", message, actor, reason=reason, previous_status=before["status"],
+             previous_disposition=before["hasil"], previous_cycle=ended,
+             duplicate_of=main.pk if main is not None else None)
+        changes: dict[str, Any] = {
+            "status": [before["status"], incident.status], "hasil_sebelumnya": before["hasil"],
+            "catatan_sebelumnya": before["catatan"], "ditutup_sebelumnya": ended["ditutup"],
+            "siklus_sebelumnya": ended, "siklus_baru_mulai": _iso(now), "alasan": reason,
+        }
+        if main is not None:
+            changes.update(_unlink(actor, incident, main, reason))
         audit.record(actor, "kejadian.dibuka_kembali", incident, channel=channel, polres_id=incident.polres_id,
-                     changes={"status": [before["status"], incident.status], "hasil_sebelumnya": before["hasil"],
-                              "ditutup_sebelumnya": before["ditutup"], "alasan": reason})
+                     changes=changes)
         emit_incident("kejadian.diperbarui", incident)
+        if main is not None:
+            emit_incident("kejadian.diperbarui", main)
     return incident
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _summary(cycle: dict[str, str | None]) -> str:
+    """"siklus sebelumnya: mulai 28-11 10:00, ditugaskan 10:01, …" in WIB, for the timeline."""
+    parts = []
+    for key, iso in cycle.items():
+        if iso:
+            parts.append(f"{key} {timezone.localtime(datetime.fromisoformat(iso)):%d-%m %H:%M:%S}")
+    return "siklus sebelumnya: " + ", ".join(parts)
+
+
+def _main_of_duplicate(actor: Any, incident: Incident) -> Incident | None:
+    """The main report of a duplicate being reopened (locked already); the actor must be able to change it too,
+    as for linking, else 404."""
+    if incident.status != S.DUPLIKAT or incident.duplicate_of_id is None:
+        return None
+    qs = Incident.objects.all() if actor is None else Incident.objects.restrict(actor, "change")
+    main = qs.select_for_update().filter(pk=incident.duplicate_of_id).first()
+    if main is None:
+        raise NotFound("Kejadian utama dari duplikat ini tidak ditemukan.")
+    return main
+
+
+def _unlink(actor: Any, incident: Incident, main: Incident, reason: str) -> dict[str, Any]:
+    """The main report after ``incident`` left it: its Bagops reasons from linked reports counted again (those
+    of its routing stay), its timeline told. Returns the ledger's part about it."""
+    was, old = main.bagops, list(main.bagops_reasons or [])
+    reasons = [*routing_reasons(main.routing), *linked_reasons(main)]
+    main.bagops, main.bagops_reasons = bool(reasons), reasons
+    main.save(update_fields=["bagops", "bagops_reasons", "updated_at"])
+    _log(main, "tautan_dilepas", f"Laporan {incident.number} dilepas dari kejadian ini: {reason}", actor,
+         unlinked=incident.pk, reason=reason)
+    log_bagops_change(main, was, old, actor, why="setelah tautan duplikat dilepas")
+    return {"duplikat_dari": main.number, "bagops_utama": [was, main.bagops],
+            "alasan_bagops_utama": [old, reasons]}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -78,10 +80,14 @@ class Incident(models.Model):
     created_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     verified_at = models.DateTimeField(null=True, blank=True)
-    dispatched_at = models.DateTimeField("pertama ditugaskan", null=True, blank=True)
-    arrived_at = models.DateTimeField("pertama tiba", null=True, blank=True)
+    # A service cycle runs from the report (or from its last reopening, ``cycle_started_at``) to its closing.
+    # The times below are those of the current cycle: a reopening writes them to the timeline and the ledger
+    # and clears them, so that the SLA timers and the escalation run again (``sla``).
+    cycle_started_at = models.DateTimeField("dibuka kembali (siklus layanan ini mulai)", null=True, blank=True)
+    dispatched_at = models.DateTimeField("pertama ditugaskan (siklus ini)", null=True, blank=True)
+    arrived_at = models.DateTimeField("pertama tiba (siklus ini)", null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    escalated_at = models.DateTimeField("dinaikkan ke K3i Polres", null=True, blank=True)
+    escalated_at = models.DateTimeField("dinaikkan ke K3i Polres (siklus ini)", null=True, blank=True)
     # Problem-impact: lifted to Bagops with its reasons.
     bagops = models.BooleanField("masalah Bagops", default=False, db_index=True)
     bagops_reasons = models.JSONField(default=list, blank=True)
@@ -107,6 +113,11 @@ class Incident(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def service_started_at(self) -> datetime:
+        """Where the current service cycle's timers start: the report, or its last reopening."""
+        return self.cycle_started_at or self.created_at
 
     @staticmethod
     def scope_q(scope: Scope) -> Q:

@@ -28,6 +28,7 @@ def incident_list(
     bagops: bool | None = None,
     open: bool | None = None,  # noqa: A002 - the API's filter name
     kelurahan: str | None = None,
+    triage_overridden: bool | None = None,
 ) -> QuerySet[Incident]:
     """The incidents a user may see, newest first, optionally filtered."""
     qs = visible_incidents(user)
@@ -43,6 +44,8 @@ def incident_list(
         qs = qs.filter(bagops=bagops)
     if kelurahan:
         qs = qs.filter(kelurahan_id=kelurahan)
+    if triage_overridden is not None:
+        qs = qs.filter(triage_overridden=triage_overridden)
     if open is True:
         qs = qs.filter(status__in=Incident.OPEN_STATUSES)
     elif open is False:
@@ -96,13 +99,17 @@ def _public_messages() -> dict[str, str]:
 
 def public_view(incident: Incident) -> dict[str, Any]:
     """What the holder of a tracking code may see: status and progress, never a name, phone, text or the
-    number of another report. A report merged into another shows the progress of the one being handled."""
+    number of another report. A report merged into another shows the progress of the one being handled.
+    A reopened report shows the progress of its current service cycle, after a step "dibuka kembali" (the
+    times of the earlier cycle are in the staff timeline, not here)."""
     merged = incident.status == Incident.Status.DUPLIKAT and incident.duplicate_of_id is not None
     shown = incident.duplicate_of if merged and incident.duplicate_of else incident
     closed = shown.status not in Incident.OPEN_STATUSES
+    reopened = shown.cycle_started_at is not None
     done = {
         "diterima": True,
         "diverifikasi": shown.verified_at is not None or shown.status != Incident.Status.BARU,
+        "dibuka_kembali": True,
         "ditugaskan": shown.dispatched_at is not None,
         "tiba": shown.arrived_at is not None,
         "selesai": closed,
@@ -110,12 +117,16 @@ def public_view(incident: Incident) -> dict[str, Any]:
     steps = [
         ("diterima", _("Laporan diterima"), incident.created_at),
         ("diverifikasi", _("Diperiksa petugas"), shown.verified_at),
+        *([("dibuka_kembali", _("Dibuka kembali untuk ditangani lagi"), shown.cycle_started_at)] if reopened else []),
         ("ditugaskan", _("Petugas ditugaskan"), shown.dispatched_at),
         ("tiba", _("Petugas tiba di lokasi"), shown.arrived_at),
         ("selesai", shown.get_status_display() if closed else _("Selesai"), shown.closed_at if closed else None),
     ]
     out_steps = [{"key": k, "label": str(label), "done": done[k], "at": at} for k, label, at in steps]
     messages = _public_messages()
+    if reopened and not closed:
+        for status in (Incident.Status.BARU, Incident.Status.DIVERIFIKASI):
+            messages[status] = _("Laporan dibuka kembali untuk ditangani lagi.") + " " + messages[status]
     return {
         "number": incident.number,
         "status": shown.status,

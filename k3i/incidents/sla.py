@@ -7,6 +7,10 @@ overdue priority-1 incidents, live breach alerts, and the p50/p90 reports.
 - **Time to arrive**: ``created_at`` → ``arrived_at`` (the first unit at the scene), against
   ``target_tiba_menit`` of ``priorities.csv`` (P1 10 min, P2 30, P3 120; P4 has none).
 
+Both are measured in the incident's current service cycle: from the report, or from its last reopening
+(``Incident.service_started_at``; ``lifecycle.reopen_incident`` clears the times of the cycle that ended, after
+writing them to the timeline and the ledger). Escalation and breach alerts follow the same cycle.
+
 ``escalate_overdue(now)`` is run every few seconds by the scheduler (``k3i.core.jobs``): a priority-1
 incident not dispatched within its target is lifted from the Polsek to the Polres K3i desk (``escalated_at``,
 timeline, ledger ``kejadian.dinaikkan``, live event ``kejadian.eskalasi`` for the whole Polres), and every
@@ -27,7 +31,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from k3i.core import audit, events
@@ -149,14 +154,15 @@ def _round(v: float | None) -> float | None:
 def timers(incident: Incident, now: datetime | None = None) -> dict[str, Timer]:
     """``{"dispatch": Timer, "tiba": Timer}`` of one incident (countdowns for the ops room)."""
     now = now or timezone.now()
+    start = incident.service_started_at  # the report, or its last reopening
     out = {}
     for kind, at in (("dispatch", incident.dispatched_at), ("tiba", incident.arrived_at)):
-        seconds = (at - incident.created_at).total_seconds() if at else None
+        seconds = (at - start).total_seconds() if at else None
         if seconds is not None:
             elapsed = seconds
         else:
             end = incident.closed_at if not incident.is_open and incident.closed_at else now
-            elapsed = max(0.0, (end - incident.created_at).total_seconds())
+            elapsed = max(0.0, (end - start).total_seconds())
         out[kind] = Timer(kind, target(kind, incident.priority), seconds, elapsed)
     return out
 
@@ -183,8 +189,8 @@ def escalate_overdue(now: datetime | None = None) -> JobResult:
     p1_target = dispatch_target(1)
     if p1_target is not None:
         due = Incident.objects.filter(
+            _cycle_started_by(now - timedelta(seconds=p1_target)),
             priority=1, status__in=WAITING, dispatched_at__isnull=True, escalated_at__isnull=True,
-            created_at__lte=now - timedelta(seconds=p1_target),
         ).order_by("created_at").values_list("pk", flat=True)
         for pk in list(due[:500]):
             if _escalate(pk, now, p1_target):
@@ -195,14 +201,21 @@ def escalate_overdue(now: datetime | None = None) -> JobResult:
             if limit is None:
                 continue
             qs = Incident.objects.filter(
-                priority=priority, status__in=Incident.OPEN_STATUSES, created_at__lte=now - timedelta(seconds=limit),
+                _cycle_started_by(now - timedelta(seconds=limit)),
+                priority=priority, status__in=Incident.OPEN_STATUSES,
                 **{"dispatched_at__isnull" if kind == "dispatch" else "arrived_at__isnull": True},
-            ).exclude(Exists(IncidentLog.objects.filter(incident=OuterRef("pk"), kind="sla.terlewati",
-                                                         data__target=kind)))
+            ).exclude(Exists(IncidentLog.objects.filter(  # alerted already in this cycle
+                incident=OuterRef("pk"), kind="sla.terlewati", data__target=kind,
+                created_at__gte=Coalesce(OuterRef("cycle_started_at"), OuterRef("created_at")))))
             for pk in list(qs.order_by("created_at").values_list("pk", flat=True)[:500]):
                 if _breach(pk, kind, now):
                     result.breaches.append((pk, kind))
     return result
+
+
+def _cycle_started_by(moment: datetime) -> Q:
+    """Incidents whose current service cycle (the report, or the last reopening) began at ``moment`` or before."""
+    return Q(cycle_started_at__isnull=True, created_at__lte=moment) | Q(cycle_started_at__lte=moment)
 
 
 @transaction.atomic
@@ -211,12 +224,12 @@ def _escalate(pk: int, now: datetime, limit: int) -> bool:
     if (
         incident is None or incident.escalated_at is not None or incident.dispatched_at is not None
         or incident.status not in WAITING or incident.priority != 1
-        or incident.created_at > now - timedelta(seconds=limit)
+        or incident.service_started_at > now - timedelta(seconds=limit)
     ):
         return False  # handled meanwhile (dispatched, escalated by another process, closed)
     incident.escalated_at = now
     Incident.objects.filter(pk=pk).update(escalated_at=now)
-    waited = round((now - incident.created_at).total_seconds())
+    waited = round((now - incident.service_started_at).total_seconds())
     where = incident.polsek.nama if incident.polsek is not None else "meja penerima"
     message = (f"Prioritas 1 belum ditugaskan setelah {waited} detik (target {limit} detik): "
                f"dinaikkan dari {where} ke meja K3i Polres")
@@ -225,10 +238,12 @@ def _escalate(pk: int, now: datetime, limit: int) -> bool:
     audit.record(None, "kejadian.dinaikkan", incident, channel=Channel.SYSTEM, polres_id=incident.polres_id,
                  changes={"alasan": "prioritas 1 belum ditugaskan", "menunggu_detik": waited,
                           "target_detik": limit, "polsek": incident.polsek_id})
-    # Polres-wide (no Polsek, no kelurahan): the Polres K3i desk sees it, and so does the Polsek.
+    # The territory of the incident, like every event about it: the Polres K3i desk (Polres-wide) and the
+    # incident's own Polsek see it, no other Polsek.
     events.emit("kejadian.eskalasi", {**event_payload(incident), "escalated_at": now.isoformat(),
                                       "menunggu_detik": waited, "target_detik": limit, "pesan": message},
-                polres_id=incident.polres_id, polsek_id=None)
+                polres_id=incident.polres_id, polsek_id=incident.polsek_id,
+                kelurahan_kode=incident.kelurahan_id or "")
     return True
 
 
@@ -240,21 +255,24 @@ def _breach(pk: int, kind: str, now: datetime) -> bool:
     timer = timers(incident, now)[kind]
     if timer.done or not timer.breached:
         return False
-    if IncidentLog.objects.filter(incident=incident, kind="sla.terlewati", data__target=kind).exists():
-        return False  # alerted already (once per incident per target)
+    if IncidentLog.objects.filter(incident=incident, kind="sla.terlewati", data__target=kind,
+                                  created_at__gte=incident.service_started_at).exists():
+        return False  # alerted already (once per incident, target and service cycle)
     limit = timer.target_seconds
     assert limit is not None
     late = round(timer.elapsed)
+    since = "sejak dibuka kembali" if incident.cycle_started_at else "sejak laporan"
     message = (f"Target waktu {TARGET_LABEL[kind]} P{incident.priority} ({_human(limit)}) terlewati: "
-               f"sudah {_human(late)} sejak laporan")
+               f"sudah {_human(late)} {since}")
     IncidentLog.objects.create(incident=incident, created_at=now, kind="sla.terlewati", message=message,
                                data={"target": kind, "target_detik": limit, "berjalan_detik": late})
     audit.record(None, "kejadian.sla_terlewati", incident, channel=Channel.SYSTEM, polres_id=incident.polres_id,
                  changes={"target": kind, "target_detik": limit, "berjalan_detik": late})
-    # For the supervisors of the incident's Polsek (and the Polres desk, which sees everything).
+    # For the supervisors of the incident's Polsek and kelurahan (and the Polres desk, which sees everything).
     events.emit("sla.terlewati", {**event_payload(incident), "target": kind, "target_detik": limit,
                                   "berjalan_detik": late, "pesan": message},
-                polres_id=incident.polres_id, polsek_id=incident.polsek_id)
+                polres_id=incident.polres_id, polsek_id=incident.polsek_id,
+                kelurahan_kode=incident.kelurahan_id or "")
     return True
 
 
@@ -314,9 +332,13 @@ def build_report(
     incidents: QuerySet[Incident], *, days: int = 7, group: str = "polsek", now: datetime | None = None,
     simulated: bool | None = None,
 ) -> dict[str, Any]:
-    """p50/p90 of time to dispatch and time to arrive per group, with counts and % within target.
+    """p50/p90 of time to dispatch and time to arrive per group, with counts and % within target, and how
+    often the desk corrected triage.
 
-    Counted: incidents of priority 1–3 reported in the last ``days`` days, not marked as duplicates.
+    Timed: incidents of priority 1–3 reported in the last ``days`` days, not marked as duplicates, measured in
+    their current service cycle (from the report, or from the last reopening). Triage corrections
+    (``triase``): the same days, every priority (a correction to or from P4 counts too), without duplicates;
+    of the reports triage made a suggestion for, how many the desk corrected (category or priority).
     ``simulated``: None = all, True = only simulated records, False = without them.
     """
     if group not in GROUPS:
@@ -325,32 +347,43 @@ def build_report(
         raise ValidationFailed.field("days", "Jumlah hari harus 1–366.")
     now = now or timezone.now()
     since = now - timedelta(days=days)
-    qs = incidents.filter(created_at__gt=since, created_at__lte=now, priority__in=(1, 2, 3)).exclude(
-        status=Incident.Status.DUPLIKAT
-    )
+    qs = incidents.filter(created_at__gt=since, created_at__lte=now).exclude(status=Incident.Status.DUPLIKAT)
     if simulated is not None:
         qs = qs.filter(is_simulated=simulated)
-    rows = list(qs.values_list("polsek_id", "category", "priority", "created_at", "dispatched_at", "arrived_at",
-                               "status", "escalated_at"))
+    rows: list[Any] = list(qs.annotate(
+        triaged=ExpressionWrapper(Q(triage__has_key="category"), output_field=BooleanField())
+    ).values_list("polsek_id", "category", "priority", "created_at", "cycle_started_at",
+                               "dispatched_at", "arrived_at", "status", "escalated_at", "triaged",
+                               "triage_overridden", named=True))
     from k3i.organization.models import Polsek
 
-    polsek_names = dict(Polsek.objects.filter(pk__in={r[0] for r in rows if r[0]}).values_list("pk", "nama"))
-    buckets: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
+    polsek_names = dict(Polsek.objects.filter(pk__in={r.polsek_id for r in rows if r.polsek_id})
+                        .values_list("pk", "nama"))
+    buckets: dict[Any, list[Any]] = defaultdict(list)
     for r in rows:
-        key = {"polsek": r[0], "category": r[1], "priority": r[2], "shift": None}[group]
+        key = {"polsek": r.polsek_id, "category": r.category, "priority": r.priority, "shift": None}[group]
         if group == "shift":
-            key = shift_of(r[3])
+            key = shift_of(r.created_at)
         buckets[key].append(r)
 
-    def summarise(items: list[tuple[Any, ...]]) -> dict[str, Any]:
+    def summarise(items: list[Any]) -> dict[str, Any]:
         open_statuses = set(Incident.OPEN_STATUSES)
+        timed = [r for r in items if r.priority in (1, 2, 3)]
+
+        def since_start(at: datetime | None, r: Any) -> float | None:
+            return (at - (r.cycle_started_at or r.created_at)).total_seconds() if at else None
+
+        triaged = [r for r in items if r.triaged]
+        corrected = sum(1 for r in triaged if r.triage_overridden)
         return {
-            "jumlah": len(items),
-            "dinaikkan": sum(1 for r in items if r[7] is not None),
-            "dispatch": _stats(((r[4] - r[3]).total_seconds() if r[4] else None, dispatch_target(r[2]),
-                                r[6] in open_statuses) for r in items),
-            "tiba": _stats(((r[5] - r[3]).total_seconds() if r[5] else None, arrive_target(r[2]),
-                            r[6] in open_statuses) for r in items),
+            "jumlah": len(timed),
+            "dinaikkan": sum(1 for r in timed if r.escalated_at is not None),
+            "dispatch": _stats((since_start(r.dispatched_at, r), dispatch_target(r.priority),
+                                r.status in open_statuses) for r in timed),
+            "tiba": _stats((since_start(r.arrived_at, r), arrive_target(r.priority), r.status in open_statuses)
+                           for r in timed),
+            "triase": {"n": len(triaged), "dikoreksi": corrected,
+                       "persen_dikoreksi": round(100 * corrected / len(triaged), 1) if triaged else None},
         }
 
     order = {s.name: i for i, s in enumerate(shifts())}
@@ -403,14 +436,16 @@ def _pct(v: float | None) -> str:
 
 
 def format_table(report: dict[str, Any]) -> str:
-    head = ("", "jumlah", "naik", "dispatch p50", "p90", "≤target", "tiba p50", "p90", "≤target")
+    head = ("", "jumlah", "naik", "dispatch p50", "p90", "≤target", "tiba p50", "p90", "≤target", "triase",
+            "dikoreksi")
     title = {"polsek": "Polsek", "category": "Kategori", "priority": "Prioritas", "shift": "Sif"}[report["kelompok"]]
     lines = [(title, *head[1:])]
     for row in [*report["baris"], {"label": "Semua", **report["total"]}]:
-        d, t = row["dispatch"], row["tiba"]
+        d, t, tr = row["dispatch"], row["tiba"], row["triase"]
         lines.append((str(row["label"])[:40], str(row["jumlah"]), str(row["dinaikkan"]), _fmt(d["p50_detik"]),
                       _fmt(d["p90_detik"]), _pct(d["persen_dalam_target"]), _fmt(t["p50_detik"]),
-                      _fmt(t["p90_detik"]), _pct(t["persen_dalam_target"])))
+                      _fmt(t["p90_detik"]), _pct(t["persen_dalam_target"]), str(tr["n"]),
+                      f"{tr['dikoreksi']} ({_pct(tr['persen_dikoreksi'])})"))
     widths = [max(len(r[i]) for r in lines) for i in range(len(head))]
     out = []
     for n, r in enumerate(lines):
@@ -443,7 +478,9 @@ def cmd_report_sla(args: argparse.Namespace) -> int:
     print(f"Waktu tanggap {days} hari terakhir (sampai {timezone.localtime(now):%Y-%m-%d %H:%M} WIB); "
           f"prioritas 1–3, tanpa duplikat. Target penugasan: "
           + ", ".join(f"{p} {s} d" for p, s in t["dispatch_detik"].items())
-          + "; target tiba: " + ", ".join(f"{p} {s // 60} m" for p, s in t["tiba_detik"].items() if s) + ".")
+          + "; target tiba: " + ", ".join(f"{p} {s // 60} m" for p, s in t["tiba_detik"].items() if s)
+          + ". Kejadian yang dibuka kembali diukur dari saat dibuka kembali. Triase: laporan dengan saran triase "
+          "(semua prioritas, tanpa duplikat) dan berapa yang dikoreksi petugas.")
     for g in groups:
         print()
         print(format_table(reports[g]))

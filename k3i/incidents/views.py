@@ -7,6 +7,10 @@ channel; a hidden idempotency key makes a resubmitted form (reload, double tap) 
 Without a map pin or a chosen kelurahan the place is looked up in the text (gazetteer) and left for the
 operator to confirm. The tracking page shows status and progress only — no name, phone or report text.
 
+Only valid UTF-8 is taken (the page is UTF-8, so is every browser's post): a form declaring another
+charset is refused, and so is text holding U+FFFD, the mark of bytes that were not UTF-8 (the report
+text through ``triage.validate_text``, which every channel shares; the other fields here).
+
 An optional photo is verified and re-encoded without metadata before anything is written (``photos.prepare``)
 and stored with the report in one transaction (``photos.attach_photo``); staff who may see the incident get it
 from ``foto`` — it is never shown on the public pages.
@@ -14,6 +18,7 @@ from ``foto`` — it is never shown on the public pages.
 
 from __future__ import annotations
 
+import codecs
 import uuid
 from typing import Any
 
@@ -40,6 +45,17 @@ from .actions import MAX_NAME, MAX_TEXT, create_incident
 from .models import Incident
 
 RATE_WINDOW_SECONDS = 3600
+REPLACEMENT_CHARACTER = "\ufffd"  # put by the decoder where bytes were not UTF-8 (as in triage.validate_text)
+
+
+def is_utf8(charset: str | None) -> bool:
+    """True for a post without a declared charset (Django then decodes UTF-8) or with UTF-8 declared."""
+    if not charset:
+        return True
+    try:
+        return codecs.lookup(charset).name == "utf-8"
+    except LookupError:
+        return False
 
 
 class LaporForm(forms.Form):
@@ -70,9 +86,10 @@ class LaporForm(forms.Form):
         widget=forms.FileInput(attrs={"accept": "image/*"}),
     )
 
-    def __init__(self, *args: Any, polres: Polres, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, polres: Polres, charset: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.polres = polres
+        self.charset = charset  # what the post declared (``request.encoding``), None = UTF-8
         self.fields["foto"].help_text = _(
             "JPEG, PNG atau WebP, paling besar %(mb)s MB. Lokasi GPS dan data perangkat di dalam foto dihapus; "
             "foto hanya dilihat petugas, tidak tampil di halaman lacak.") % {"mb": photos.mb(photos.max_bytes())}
@@ -85,6 +102,15 @@ class LaporForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if not is_utf8(self.charset):
+            raise forms.ValidationError(_("Formulir harus dikirim dalam pengodean UTF-8. Muat ulang halaman ini "
+                                          "lalu kirim laporan Anda lagi."))
+        # The report text is checked by triage like every channel's (``validate_text``); the rest here.
+        for name in ("alamat", "reporter_name", "reporter_phone", "kunci"):
+            value = data.get(name)
+            if isinstance(value, str) and REPLACEMENT_CHARACTER in value:
+                self.add_error(name, _("Isian ini mengandung karakter yang tidak terbaca (bukan UTF-8 yang sah): "
+                                       "ketik ulang lalu kirim lagi."))
         if (data.get("lat") is None) != (data.get("lon") is None):
             raise forms.ValidationError(_("Titik di peta tidak lengkap: pilih ulang titiknya."))
         return data
@@ -143,11 +169,11 @@ def lapor(request: HttpRequest) -> HttpResponse:
     status = 200
     error = ""
     if request.method == "POST":
-        form = LaporForm(request.POST, request.FILES, polres=polres)
+        form = LaporForm(request.POST, request.FILES, polres=polres, charset=request.encoding)
         if _over_limit(request):
             error = _("Terlalu banyak laporan dari alamat internet Anda dalam satu jam. Coba lagi nanti. "
                       "Untuk keadaan darurat, hubungi 110 sekarang.")
-            form = LaporForm(request.POST, polres=polres)  # shown again without decoding the photo
+            form = LaporForm(request.POST, polres=polres, charset=request.encoding)  # the photo not decoded
             status = 429
         elif form.is_valid():
             d = form.cleaned_data

@@ -322,13 +322,18 @@ class RecRow:
     pull_from: Assignment | None
 
 
-def _recommendations(incident: Incident) -> tuple[list[RecRow], str]:
+def _recommendations(incident: Incident, user: Any) -> tuple[list[RecRow], str]:
+    """The page's suggestions: the same ranking as the API and ``dispatch_unit`` (``recommend_for``: only
+    units this user may send, so a Kapolsek is never offered another Polsek's or a Mapolres unit)."""
     if not incident.is_open:
         return [], ""
-    from k3i.dispatch.recommend import recommend
+    from k3i.dispatch.recommend import has_location, recommend_for
 
+    if not has_location(incident):
+        return [], _("Lokasi kejadian belum diketahui: tetapkan lokasinya untuk mendapat saran unit. Unit tetap "
+                     "dapat ditugaskan lewat “Pilih unit lain” dengan alasan.")
     try:
-        recs = list(recommend(incident, limit=5))
+        recs = list(recommend_for(user, incident, limit=5))
     except K3iError as exc:
         return [], exc.detail
     rows = []
@@ -407,7 +412,7 @@ def kejadian(request: HttpRequest, pk: int) -> HttpResponse:
     parent = visible_incidents(user).filter(pk=incident.duplicate_of_id).first() if incident.duplicate_of_id else None
     may_change = can(user, "change_incident")
     may_dispatch = can(user, "dispatch_incident")
-    recs, rec_error = _recommendations(incident) if may_dispatch else ([], "")
+    recs, rec_error = _recommendations(incident, user) if may_dispatch else ([], "")
     recommended_ids = {r.unit.pk for r in recs}
     other_units = []
     if may_dispatch and incident.is_open:
@@ -445,8 +450,35 @@ def kejadian(request: HttpRequest, pk: int) -> HttpResponse:
         "close_choices": close_choices(),
         "geo_uri": _geo_uri(incident),
         "stream_url": stream,
+        **_locate_context(incident, user, may_change),
     }
     return render(request, "ops/room/kejadian.html", ctx)
+
+
+def _locate_context(incident: Incident, user: Any, may_change: bool) -> dict[str, Any]:
+    """The location form of the incident page (who may change the incident, while it is open): the Polres's
+    kelurahan by kecamatan, a map to click on, and the guess from the text to confirm."""
+    if not (may_change and incident.is_open):
+        return {"may_locate": False}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for r in selectors.polres_kelurahan(incident.polres).only("kode", "nama", "parent__nama"):
+        groups.setdefault(r.parent.nama if r.parent else "", []).append((r.kode, r.nama))  # type: ignore[union-attr]
+    geo = pick_map_data(user, _("Titik lokasi dipilih"))
+    point = None
+    if incident.lat is not None and incident.lon is not None:
+        point = {"lat": incident.lat, "lon": incident.lon, "approx": False}
+    elif incident.kelurahan is not None and incident.kelurahan.lat is not None and incident.kelurahan.lon is not None:
+        point = {"lat": incident.kelurahan.lat, "lon": incident.kelurahan.lon, "approx": True}
+    geo["incident"] = {**point, "priority": incident.priority} if point else None
+    geo["labels"]["incident"] = _("Lokasi kejadian sekarang")
+    geo["labels"]["approx"] = _("lokasi perkiraan (pusat kelurahan)")
+    return {
+        "may_locate": True,
+        "location_known": point is not None,
+        "location_guess": incident.kelurahan if incident.kelurahan_id and not incident.location_confirmed else None,
+        "kelurahan_groups": sorted(groups.items()),
+        "locate_map_data": geo,
+    }
 
 
 def _geo_uri(incident: Incident) -> str:
@@ -480,6 +512,41 @@ def kejadian_triase(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Triase dikonfirmasi."))
     return _back(incident)
+
+
+@login_required
+@require_POST
+def kejadian_lokasi(request: HttpRequest, pk: int) -> HttpResponse:
+    """Fix where the incident is (``confirm_location``): a point clicked on the map, a kelurahan from the
+    Polres's list, or — with neither — confirm the kelurahan found in the text. The Polsek follows the place;
+    once the incident has a place, the page recommends units."""
+    from k3i.incidents.actions import confirm_location
+
+    user = request.user
+    incident = get_incident(user, pk)
+    post = request.POST
+    raw_lat, raw_lon = (post.get("lat") or "").strip(), (post.get("lon") or "").strip()
+    lat: Any = _float(raw_lat)
+    lon: Any = _float(raw_lon)
+    if (raw_lat and lat is None) or (raw_lon and lon is None):
+        lat, lon = raw_lat or None, raw_lon or None  # let the action name what is wrong
+    kelurahan = (post.get("kelurahan") or "").strip() or None
+    picked = lat is not None or lon is not None
+    try:
+        incident = confirm_location(user, incident, lat=lat if picked else None, lon=lon if picked else None,
+                                    kelurahan=None if picked else kelurahan, channel=CHANNEL)
+    except K3iError as exc:
+        _error(request, exc)
+        return _back(incident)
+    where = incident.kelurahan.nama if incident.kelurahan else "-"
+    if visible_incidents(user).filter(pk=incident.pk).exists():
+        messages.success(request, _("Lokasi dikonfirmasi: %(kelurahan)s.") % {"kelurahan": where})
+        return _back(incident)
+    # Moved to a Polsek outside this user's territory (a Kapolsek): the incident is theirs now.
+    messages.success(request, _("Lokasi dikonfirmasi: %(kelurahan)s. Kejadian %(number)s kini ditangani "
+                                "%(polsek)s, di luar lingkup Anda.") % {
+        "kelurahan": where, "number": incident.number, "polsek": incident.polsek.nama if incident.polsek else "Polres"})
+    return redirect("ops:antrian")
 
 
 @login_required
@@ -652,13 +719,19 @@ def triase(request: HttpRequest) -> JsonResponse:
     return JsonResponse(result)
 
 
-def _intake_context(request: HttpRequest, polres: Polres | None, **extra: Any) -> dict[str, Any]:
-    geo = selectors.jurisdiction_geojson(request.user)
+def pick_map_data(user: Any, picked_label: str) -> dict[str, Any]:
+    """Polsek areas and kelurahan boundaries to click a location on (call-taker screen, incident page)."""
+    geo = selectors.jurisdiction_geojson(user)
     geo["units"] = {"type": "FeatureCollection", "features": []}
     geo["pospol"] = {"type": "FeatureCollection", "features": []}
     for f in geo["kelurahan"]["features"]:
         f["properties"]["gap"] = False
-    geo["labels"] = {**map_labels(), "picked": _("Titik lokasi dipilih")}
+    geo["labels"] = {**map_labels(), "picked": picked_label}
+    return geo
+
+
+def _intake_context(request: HttpRequest, polres: Polres | None, **extra: Any) -> dict[str, Any]:
+    geo = pick_map_data(request.user, _("Titik lokasi dipilih"))
     return {
         "map_data": geo,
         "kelurahan_choices": _kelurahan_choices(polres),

@@ -8,20 +8,35 @@ starts from "now". A comment line (``: ping``) goes out when nothing was sent fo
 
 The ``LiveEvent`` table is the bus: an event written by any process on the same database (another web
 worker, the simulator, the MQTT ingester) reaches every stream, on SQLite as on PostgreSQL, through the
-stream's gap-safe ``Cursor``. Streams do not poll it blindly: writing an event wakes them
+gap-safe ``Cursor``. Streams do not poll it blindly: writing an event wakes them
 (``k3i.core.notify``) — on PostgreSQL through ``NOTIFY k3i_live`` and one listening connection per server
-process, and within a process right after the commit. A woken stream reads at once (at most once per
+process, and within a process right after the commit. A woken reader reads at once (at most once per
 ``SSE_MIN_READ_SECONDS``). Unwoken, it reads every ``SSE_FALLBACK_POLL_SECONDS`` while the process's
 listener is connected (a lost notification costs only that much latency), every ``SSE_POLL_SECONDS``
 without one (SQLite: writes of other processes are seen that way), and every 0.25 s at most while an
 event is still in flight. Each user receives only the events of their territory and function
 (``k3i.core.events.events_for``, the rules of ``restrict``).
 
-Under uvicorn (``k3i serve``, ASGI) the view streams from an async generator; the database is read in a
-thread of the stream's own (``sync_to_async(..., thread_sensitive=False)`` with a one-thread executor),
-so a waiting stream holds no worker thread and no database connection (it is given back after each
-read), and its thread's connection is closed when it ends. Under WSGI (``manage runserver``, the plain
-test client) the same loop runs as a blocking generator that polls every ``SSE_POLL_SECONDS``.
+Under uvicorn (``k3i serve``, ASGI) the view streams from an async generator, and the streams of a process
+(of an event loop) share one reader, ``_SharedReader``: one gap-safe ``Cursor`` and one task that, on each
+wake-up, reads the new events once, of every territory (``Cursor.read_all``), formats each once and hands
+every joined stream those its ``events.EventFilter`` lets through (the rule of ``event_scope_q`` in
+memory, rebuilt at each re-check of the reader) — two queries per wake-up whatever the number of
+dashboards, instead of two per stream. A stream joins it only where it stands: a new stream ("now") at
+once (the first one hands its cursor over and starts the task; the task ends when the last stream
+leaves), a reconnect with an older ``Last-Event-ID`` after catching up on its own with its own cursor.
+From then on it receives every later event exactly once, in id order (ids up to its own position are
+skipped), and the gap rule is the shared cursor's. Each joined stream has its own queue, so a slow
+client holds up nobody; beyond ``BUFFER`` events waiting (``settings.SSE_STREAM_BUFFER``) it leaves the
+shared reader, sends what it has, reads on its own from there and joins again once caught up. If the
+shared read fails, every joined stream goes on on its own likewise. ``SSE_SHARED_READER = False``
+makes every stream read on its own (as before the shared reader).
+
+All database work runs outside the event loop, in threads (``sync_to_async(..., thread_sensitive=False)``
+with one-thread executors: one per stream, one for the shared reader), so a waiting stream holds no worker
+thread and no database connection (it is given back after each read), and each thread's connection is
+closed when it ends. Under WSGI (``manage runserver``, the plain test client) the stream keeps reading on
+its own, as a blocking generator that polls every ``SSE_POLL_SECONDS``.
 
 Access: anonymous → 401; a role without ``view_liveevent`` → 404. Every few heartbeats the stream
 checks again that the user is still active and still logged in (or the token still valid) and ends
@@ -51,7 +66,7 @@ from django.http.response import HttpResponseBase
 from k3i.core import notify
 from k3i.core.access import can
 from k3i.core.errors import K3iError
-from k3i.core.events import Cursor, latest_id
+from k3i.core.events import Cursor, EventFilter, LiveEvent, latest_id
 
 log = logging.getLogger("k3i.stream")
 
@@ -63,6 +78,7 @@ FALLBACK_POLL_SECONDS = 1.5  # between reads while nothing wakes the stream (set
 MIN_READ_SECONDS = 0.1  # at most one read per this many seconds however often woken (SSE_MIN_READ_SECONDS)
 GAP_POLL_SECONDS = 0.25  # at most this long between reads while an event is still in flight
 CONCURRENT_READS = 4  # streams of one process reading at the same time (settings.SSE_CONCURRENT_READS)
+BUFFER = 1000  # events waiting for one stream at most; beyond that a slow stream reads on its own again
 
 # One write wakes every stream of the process at once; a gate per event loop (uvicorn: per process) lets
 # only a few read at a time, so that the burst needs a few pooled database connections, not one per stream.
@@ -149,11 +165,15 @@ class _Reader:
 class _Feed:
     """The stream's state and one step of its loop, shared by the async and the blocking variant."""
 
-    def __init__(self, reader: _Reader, after_id: int) -> None:
+    def __init__(self, reader: _Reader, after_id: int, fresh: bool = False) -> None:
         self.reader = reader
-        self.cursor = Cursor(after_id, grace=float(getattr(settings, "SSE_GAP_GRACE_SECONDS", GAP_GRACE_SECONDS)))
+        self.cursor = _cursor(after_id)
+        self.fresh = fresh  # starts from "now" (no Last-Event-ID): nothing to catch up on
         self.last_sent = time.monotonic()
         self.last_check = time.monotonic()
+        self.parked = False  # waiting for a wake-up or for its shared reader (see ``parked()``)
+        self.sub: _Subscriber | None = None  # joined to the process's shared reader
+        self.shared: _SharedReader | None = None
 
     @property
     def full(self) -> bool:
@@ -162,6 +182,9 @@ class _Feed:
 
     def preamble(self) -> str:
         return f"retry: {RETRY_MS}\n: K3i peristiwa langsung, mulai setelah id {self.cursor.after_id}\n\n"
+
+    def heartbeat_due(self, now: float) -> bool:
+        return now - self.last_sent >= settings.SSE_HEARTBEAT_SECONDS
 
     def step(self) -> str | None:
         """Read new events (and say whether a heartbeat is due). ``None``: the stream must end."""
@@ -172,11 +195,15 @@ class _Feed:
                 return None
         events = self.cursor.read(self.reader.user, BATCH)
         out = "".join(format_event(e.pk, e.kind, e.payload) for e in events)
-        if not out and now - self.last_sent >= settings.SSE_HEARTBEAT_SECONDS:
+        if not out and self.heartbeat_due(now):
             out = ": ping\n\n"
         if out:
             self.last_sent = now
         return out
+
+
+def _cursor(after_id: int) -> Cursor:
+    return Cursor(after_id, grace=float(getattr(settings, "SSE_GAP_GRACE_SECONDS", GAP_GRACE_SECONDS)))
 
 
 def _close_db() -> None:
@@ -207,10 +234,10 @@ def _release(executor: ThreadPoolExecutor) -> None:
     executor.shutdown(wait=False)
 
 
-def _wait_seconds(feed: _Feed) -> float:
-    """How long a stream may wait for a wake-up before it reads anyway."""
+def _wait_seconds(cursor: Cursor) -> float:
+    """How long a reader may wait for a wake-up before it reads anyway."""
     poll = float(settings.SSE_POLL_SECONDS)
-    if feed.cursor.blocked:
+    if cursor.blocked:
         # An event still in flight: its transaction may end in a rollback, which announces nothing.
         return min(poll, GAP_POLL_SECONDS)
     if not notify.listener.connected:
@@ -219,16 +246,203 @@ def _wait_seconds(feed: _Feed) -> float:
     return max(poll, float(getattr(settings, "SSE_FALLBACK_POLL_SECONDS", FALLBACK_POLL_SECONDS)))
 
 
+def _min_gap() -> float:
+    return min(float(getattr(settings, "SSE_MIN_READ_SECONDS", MIN_READ_SECONDS)), float(settings.SSE_POLL_SECONDS))
+
+
+# --- the shared reader: one read per wake-up for all the streams of the process ---------------------------
+
+class _Subscriber:
+    """A stream joined to its process's shared reader: the events handed to it and not sent yet."""
+
+    def __init__(self, after_id: int, accept: EventFilter) -> None:
+        self.after_id = after_id  # every event up to here is sent or queued: the shared reader skips it
+        self.accept = accept  # the stream's reader's territory (rebuilt when the stream re-checks them)
+        self.chunks: list[str] = []
+        self.queued = 0  # events in ``chunks``
+        self.detached = False  # too far behind, or the shared reader stopped: read on its own from ``after_id``
+        self.ready = asyncio.Event()  # something in ``chunks``, or detached
+
+    def detach(self) -> None:
+        self.detached = True
+        self.ready.set()
+
+
+def _read_all_in_own_thread(cursor: Cursor) -> list[tuple[LiveEvent, str]]:
+    close_old_connections()
+    try:
+        return [(e, format_event(e.pk, e.kind, e.payload)) for e in cursor.read_all(BATCH)]
+    finally:
+        close_old_connections()
+
+
+class _SharedReader:
+    """The streams of one event loop (uvicorn: one process) read the event log together.
+
+    One ``Cursor`` and one task: on each wake-up it reads the new events once, of every territory, and hands
+    each joined stream those its ``EventFilter`` lets through (formatted once), in id order. Everything runs
+    in the loop's thread but the read itself (a thread of the reader's own), so joining, leaving and
+    handing out never race. A stream joins only where the reader stands or behind it (``join``): from then
+    on it receives every later event exactly once; the ids up to its own position are skipped.
+    """
+
+    def __init__(self) -> None:
+        self.cursor: Cursor | None = None  # None: no task (no stream joined yet, or all left)
+        self.position = 0  # every event up to here has been handed out
+        self.subscribers: set[_Subscriber] = set()
+        self.task: asyncio.Task[None] | None = None
+        self.waiter: notify.Waiter | None = None
+        self.parked = False  # waiting for a wake-up (see ``parked()``)
+        self.reads = 0  # reads so far (tests, diagnostics)
+
+    def join(self, cursor: Cursor, at_head: bool, accept: EventFilter) -> _Subscriber | None:
+        """Join a stream that has read (on its own) up to ``cursor``; ``None``: it must catch up first.
+
+        Without a running reader the stream starts it, handing over its cursor, once it stands at the end of
+        the log (``at_head``). With one, the stream may join at or past the reader's position.
+        """
+        if self.cursor is None:
+            if not at_head:
+                return None
+            self.cursor, self.position = cursor, cursor.after_id
+            sub = _Subscriber(cursor.after_id, accept)
+            self.subscribers.add(sub)
+            self.task = asyncio.get_running_loop().create_task(self._run())
+            return sub
+        if cursor.after_id < self.position:
+            return None
+        sub = _Subscriber(cursor.after_id, accept)
+        self.subscribers.add(sub)
+        return sub
+
+    def leave(self, sub: _Subscriber) -> None:
+        self.subscribers.discard(sub)
+        if not self.subscribers and self.waiter is not None:
+            self.waiter.event.set()  # the task ends now instead of after its next wait
+
+    def _hand_out(self, events: list[tuple[LiveEvent, str]], position: int) -> None:
+        limit = int(getattr(settings, "SSE_STREAM_BUFFER", BUFFER))
+        for sub in list(self.subscribers):
+            mine = [text for e, text in events if e.pk > sub.after_id and sub.accept(e)]
+            if mine:
+                if sub.queued + len(mine) > limit:
+                    # A slow client: it goes on reading on its own from what it has, and nobody waits for it.
+                    self.subscribers.discard(sub)
+                    sub.detach()
+                    continue
+                sub.chunks.append("".join(mine))
+                sub.queued += len(mine)
+                sub.ready.set()
+            sub.after_id = max(sub.after_id, position)
+        self.position = position
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="k3i-sse-shared")
+        read = sync_to_async(_read_all_in_own_thread, thread_sensitive=False, executor=executor)
+        self.waiter = waiter = notify.hub.waiter()
+        try:
+            while self.subscribers:
+                notify.listener.ensure()
+                waiter.clear()
+                started = loop.time()
+                cursor = self.cursor
+                assert cursor is not None
+                try:
+                    async with _gate():
+                        events = await read(cursor)
+                except Exception:
+                    # Every joined stream goes on on its own (and ends if the database keeps failing).
+                    log.warning("pembaca bersama peristiwa langsung gagal membaca basis data", exc_info=True)
+                    return
+                self.reads += 1
+                self._hand_out(events, cursor.after_id)
+                if cursor.full:
+                    continue
+                if not self.subscribers:
+                    break
+                self.parked = True
+                try:
+                    await waiter.wait(_wait_seconds(cursor))
+                finally:
+                    self.parked = False
+                rest = _min_gap() - (loop.time() - started)
+                if rest > 0:  # woken again right away (a burst of writes): let a few more gather first
+                    await asyncio.sleep(rest)
+        finally:
+            for sub in self.subscribers:
+                sub.detach()
+            self.subscribers = set()
+            self.cursor = self.task = self.waiter = None
+            waiter.close()
+            _release(executor)
+
+
+_shared_readers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _SharedReader] = weakref.WeakKeyDictionary()
+_feeds: weakref.WeakSet[_Feed] = weakref.WeakSet()  # the async streams running now
+
+
+def _shared() -> _SharedReader:
+    loop = asyncio.get_running_loop()
+    reader = _shared_readers.get(loop)
+    if reader is None:
+        reader = _shared_readers[loop] = _SharedReader()
+    return reader
+
+
+def parked() -> int:
+    """Streams of this process waiting with no read of theirs under way (0 while a shared reader reads).
+
+    For tests and diagnostics: from the moment it returns ``n`` until the next write, nothing reads the log.
+    """
+    if any(r.task is not None and not r.parked for r in list(_shared_readers.values())):
+        return 0
+    return sum(1 for f in list(_feeds) if f.parked)
+
+
+def _filter_in_own_thread(reader: _Reader, recheck: bool) -> EventFilter | None:
+    """The reader's ``EventFilter`` (``None``: re-checked and no longer allowed: the stream ends)."""
+    close_old_connections()
+    try:
+        if recheck and not reader.still_allowed():
+            return None
+        return EventFilter.for_user(reader.user)
+    finally:
+        close_old_connections()
+
+
 async def _async_stream(feed: _Feed, executor: ThreadPoolExecutor) -> AsyncIterator[str]:
+    """The stream under ASGI: it reads on its own until it stands where the process's shared reader stands
+    (a reconnect with an older ``Last-Event-ID``), then joins it; back on its own if it falls too far behind."""
     step = sync_to_async(_step_in_own_thread, thread_sensitive=False, executor=executor)
+    accept_for = sync_to_async(_filter_in_own_thread, thread_sensitive=False, executor=executor)
     loop = asyncio.get_running_loop()
     waiter = notify.hub.waiter()
-    min_gap = min(float(getattr(settings, "SSE_MIN_READ_SECONDS", MIN_READ_SECONDS)),
-                  float(settings.SSE_POLL_SECONDS))
+    shared = feed.shared = _shared()
+    at_head = feed.fresh
+    _feeds.add(feed)
     try:
         yield feed.preamble()
         while True:
             notify.listener.ensure()  # PostgreSQL: the process's one listener (started by the first stream)
+            if feed.sub is None and getattr(settings, "SSE_SHARED_READER", True) and (
+                    shared.cursor is None and at_head or shared.cursor is not None
+                    and feed.cursor.after_id >= shared.position):
+                try:
+                    async with _gate():
+                        accept = await accept_for(feed.reader, False)
+                except Exception:
+                    log.warning("aliran peristiwa dihentikan: pembacaan basis data gagal", exc_info=True)
+                    return
+                assert accept is not None
+                feed.sub = shared.join(feed.cursor, at_head, accept)  # None: the reader moved on meanwhile
+            if feed.sub is not None:
+                async for chunk in _joined(feed, accept_for):
+                    if chunk is None:
+                        return
+                    yield chunk
+                at_head = False  # detached: read on from what was sent, then join again
+                continue
             waiter.clear()  # a wake-up from now on means: read again after this read
             started = loop.time()
             try:
@@ -243,15 +457,70 @@ async def _async_stream(feed: _Feed, executor: ThreadPoolExecutor) -> AsyncItera
                 return
             if chunk:
                 yield chunk
+            at_head = not feed.full
             if feed.full:
                 continue
-            await waiter.wait(_wait_seconds(feed))
-            rest = min_gap - (loop.time() - started)
+            if shared.cursor is not None and feed.cursor.after_id >= shared.position:
+                continue  # caught up: join at once
+            feed.parked = True
+            try:
+                await waiter.wait(_wait_seconds(feed.cursor))
+            finally:
+                feed.parked = False
+            rest = _min_gap() - (loop.time() - started)
             if rest > 0:  # woken again right away (a burst of writes): let a few more gather first
                 await asyncio.sleep(rest)
     finally:
+        _feeds.discard(feed)
         waiter.close()
+        if feed.sub is not None:
+            shared.leave(feed.sub)
         _release(executor)
+
+
+async def _joined(feed: _Feed, accept_for: Any) -> AsyncIterator[str | None]:
+    """Send what the shared reader hands over; ``None``: the stream must end. Returns when detached, with
+    ``feed.cursor`` where the stream goes on reading on its own."""
+    sub = feed.sub
+    assert sub is not None
+    while True:
+        now = time.monotonic()
+        if now - feed.last_check >= RECHECK_SECONDS:
+            feed.last_check = now
+            try:
+                async with _gate():
+                    accept = await accept_for(feed.reader, True)
+            except Exception:
+                log.warning("aliran peristiwa dihentikan: pembacaan basis data gagal", exc_info=True)
+                accept = None
+            if accept is None:
+                yield None
+                return
+            sub.accept = accept
+        if sub.chunks:
+            chunk = "".join(sub.chunks)
+            sub.chunks.clear()
+            sub.queued = 0
+            feed.last_sent = time.monotonic()
+            yield chunk
+            continue
+        if sub.detached:
+            feed.cursor = _cursor(sub.after_id)
+            feed.sub = None
+            return
+        sub.ready.clear()
+        due = min(settings.SSE_HEARTBEAT_SECONDS - (now - feed.last_sent), RECHECK_SECONDS - (now - feed.last_check))
+        feed.parked = True
+        try:
+            async with asyncio.timeout(max(due, 0.01)):
+                await sub.ready.wait()
+        except TimeoutError:
+            pass
+        finally:
+            feed.parked = False
+        if not sub.chunks and not sub.detached and feed.heartbeat_due(time.monotonic()):
+            feed.last_sent = time.monotonic()
+            yield ": ping\n\n"
 
 
 def _blocking_stream(feed: _Feed) -> Iterator[str]:
@@ -274,7 +543,7 @@ def _open(request: HttpRequest) -> _Feed | HttpResponse:
     if not can(reader.user, "view_liveevent"):
         raise Http404
     after = _parse_last_id(request)
-    return _Feed(reader, latest_id() if after is None else after)
+    return _Feed(reader, latest_id() if after is None else after, fresh=after is None)
 
 
 async def stream(request: HttpRequest) -> HttpResponseBase:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("ops/antrian", room.antrian, name="antrian"),
     path("ops/kejadian/<int:pk>/", room.kejadian, name="kejadian"),
     path("ops/kejadian/<int:pk>/triase", room.kejadian_triase, name="kejadian_triase"),
+    path("ops/kejadian/<int:pk>/lokasi", room.kejadian_lokasi, name="kejadian_lokasi"),
     path("ops/kejadian/<int:pk>/pelapor", room.kejadian_pelapor, name="kejadian_pelapor"),
     path("ops/kejadian/<int:pk>/tugaskan", room.kejadian_tugaskan, name="kejadian_tugaskan"),
     path("ops/kejadian/<int:pk>/tutup", room.kejadian_tutup, name="kejadian_tutup"),

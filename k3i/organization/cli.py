@@ -1,4 +1,4 @@
-"""`k3i regions import FILE.geojson` and `k3i regions locate LAT LON`."""
+"""`k3i regions import FILE.geojson`, `k3i regions locate LAT LON` and `k3i regions streets import|list`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 from k3i.core.audit import Channel
 
-from . import geo
+from . import geo, streets
 from .regions import import_regions
 
 
@@ -72,4 +72,34 @@ def cmd_regions_locate(args: argparse.Namespace) -> int:
     if not result.dalam_wilayah_hukum:
         print(result.pesan())
         return 1
+    return 0
+
+
+def cmd_streets_import(args: argparse.Namespace) -> int:
+    """Import the street/place list. Exit 0 when imported (or checked with --dry-run), 2 on any bad line."""
+    path = Path(args.file)
+    report = streets.import_streets(path, actor=None, channel=Channel.CLI, replace=args.ganti,
+                                    dry_run=args.dry_run, source=path.name)
+    print(report.summary())
+    return 0
+
+
+def cmd_streets_list(args: argparse.Namespace) -> int:
+    """The street/place list (filtered). Exit 0, or 1 when nothing matches."""
+    found = list(streets.list_streets(kelurahan=args.kelurahan, cari=args.cari, jenis=args.jenis or ""))
+    if args.json:
+        print(json.dumps(streets.as_dicts(found), ensure_ascii=False, indent=2))
+        return 0 if found else 1
+    if not found:
+        print("Tidak ada jalan/tempat yang cocok.")
+        return 1
+    rows = [("jenis", "nama", "kelurahan", "kecamatan")]
+    for s in found:
+        kec = s.kelurahan.parent.nama if s.kelurahan.parent else ""
+        rows.append((s.jenis, s.nama or s.kunci, f"{s.kelurahan.nama} ({s.kelurahan_id})", kec))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r[:3], widths, strict=True)) + "  " + r[3])
+    names = len({(s.jenis, s.kunci) for s in found})
+    print(f"{names} jalan/tempat, {len(found)} baris (satu baris per kelurahan yang dilalui).")
     return 0

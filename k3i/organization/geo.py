@@ -217,6 +217,7 @@ class BhabinInfo:
     nrp: str
     telepon: str
     kelurahan_binaan: list[str] = field(default_factory=list)
+    akun: bool = False  # has an active K3i account: reports in the kelurahan reach their queue and live map
 
 
 @dataclass
@@ -310,8 +311,12 @@ class _Org:
         for _, kel_nama, pid, *_rest in rows:
             binaan.setdefault(pid, []).append(kel_nama)
         pangkat = dict(Pangkat.choices)
+        from k3i.accounts.models import User
+
+        with_account = set(User.objects.filter(is_active=True, personel_id__in=list(binaan)).values_list(
+            "personel_id", flat=True))
         bhabin = {
-            kel: BhabinInfo(pid, nama, pangkat.get(rank, rank), nrp, telepon, binaan[pid])
+            kel: BhabinInfo(pid, nama, pangkat.get(rank, rank), nrp, telepon, binaan[pid], pid in with_account)
             for kel, _, pid, nama, rank, nrp, telepon in rows
         }
         pospol = [
@@ -370,6 +375,11 @@ def polsek_nama(polsek_id: int) -> str | None:
         if info.id == polsek_id:
             return info.nama
     return None
+
+
+def bhabin_for(kelurahan_kode: str) -> BhabinInfo | None:
+    """The Bhabinkamtibmas who covers a kelurahan (no query), else ``None`` (a gap in coverage)."""
+    return get_org().bhabin.get(kelurahan_kode)
 
 
 def nearby_pospol(lat: float, lon: float, *, radius_m: float = POSPOL_RADIUS_M, limit: int = POSPOL_MAX) -> list[PospolInfo]:

@@ -297,6 +297,48 @@ class BhabinCoverage(models.Model):
         return q
 
 
+class Street(models.Model):
+    """A street (jalan, gang) or a well-known place (tempat: "Simpang Lima") and one kelurahan it lies in.
+
+    Reference data for the gazetteer (``k3i.incidents.gazetteer``): a street that runs through several
+    kelurahan has one row per kelurahan. Written only by the importer (``k3i.organization.streets``).
+    """
+
+    class Jenis(models.TextChoices):
+        JALAN = "jalan", _("Jalan/gang")
+        TEMPAT = "tempat", _("Tempat terkenal")
+
+    kelurahan = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="streets", verbose_name="kelurahan",
+        limit_choices_to={"level": Region.Level.KELURAHAN},
+    )
+    # Normalised name with a uniform prefix ("jl pandanaran", "gg lombok", "simpang lima"): the natural key.
+    kunci = models.CharField(_("nama baku"), max_length=120)
+    nama = models.CharField(_("nama tampilan"), max_length=120, blank=True)  # "Jl. Pandanaran"; blank: from kunci
+    jenis = models.CharField(max_length=10, choices=Jenis.choices, default=Jenis.JALAN)
+    catatan = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)  # the gazetteer's cache checks MAX() of it
+
+    objects = RestrictedManager()
+    perm_name = "region"  # reference data: every staff role may read it, like the regions
+
+    class Meta:
+        verbose_name = _("jalan/tempat")
+        verbose_name_plural = _("jalan/tempat")
+        ordering = ["kunci", "kelurahan_id"]
+        constraints = [models.UniqueConstraint(fields=["kelurahan", "kunci"], name="street_unique_per_kelurahan")]
+
+    def __str__(self) -> str:
+        return f"{self.nama or self.kunci} ({self.kelurahan_id})"
+
+    @staticmethod
+    def scope_q(scope: Scope) -> Q:
+        q = Q(kelurahan__parent__polsek__polres_id=scope.polres_id)
+        if scope.kelurahan_codes is not None:
+            q &= Q(kelurahan_id__in=scope.kelurahan_codes)
+        return q
+
+
 def polres_for(user: Any = None) -> Polres | None:
     """The Polres this installation serves (the user's, or the only/first one)."""
     if user is not None and getattr(user, "polres_id", None):

@@ -2,8 +2,8 @@
 
 The permission suites (``k3i/core/tests/test_permissions.py``, the API tests) need objects outside every
 territory of the world, not only outside one Polsek. ``add_neighbour(world)`` builds Polres Salatiga with
-one Polsek and one of everything the organisation holds, plus a Polsubsektor in the world's own
-Semarang Utara (the world has none), and returns the new records by name.
+one Polsek and one of everything the organisation holds, plus a Polsubsektor and a street in the world's
+own Semarang Utara (the world has none), and returns the new records by name.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from k3i.organization.models import (
     Polsubsektor,
     Pospol,
     Region,
+    Street,
 )
 from k3i.testing import PASSWORD, World, square
 
@@ -78,6 +79,10 @@ def add_neighbour(world: World) -> dict[str, Any]:
     world_sub = Polsubsektor.objects.create(polsek=utara, nama="Polsubsektor Bulu Lor", lat=-6.94, lon=110.43)
     world_sub.kelurahan.set([world.kelurahan["Bulu Lor"]])
     n["world_polsubsektor"] = world_sub
+    # The street table (reference data, like the regions): one street here, one in the world's Bulu Lor.
+    n["street"] = Street.objects.create(kelurahan=noborejo, kunci="jl argomulyo", nama="Jl. Argomulyo")
+    n["world_street"] = Street.objects.create(kelurahan=world.kelurahan["Bulu Lor"], kunci="jl kenanga",
+                                              nama="Jl. Kenanga")
 
     def mk(username: str, role: Role, lingkup: str = "polres", polsek: Polsek | None = None) -> User:
         u = User.objects.create_user(

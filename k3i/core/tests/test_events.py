@@ -61,16 +61,15 @@ def test_polres_wide_roles_see_their_whole_polres_only(world, events, username):
     assert seen(world.user(username)) == ALL_OWN
 
 
-def test_polsek_sees_its_polsek_its_kelurahan_and_polres_wide_events(world, events):
-    expected = {"polres", "st", "st_miroto", "st_brumbungan", "miroto_only", "su_in_miroto", "reskrim", "samapta_st"}
+def test_polsek_sees_its_polsek_and_its_kelurahan_not_polres_level_events(world, events):
+    expected = {"st", "st_miroto", "st_brumbungan", "miroto_only", "su_in_miroto", "samapta_st"}
     assert seen(world.user("kapolsek_semarang_tengah")) == expected
     assert seen(world.user("anggota_semarang_tengah")) == expected
-    assert seen(world.user("kapolsek_semarang_utara")) == {"polres", "su", "su_bandarharjo", "reskrim"}
+    assert seen(world.user("kapolsek_semarang_utara")) == {"su", "su_bandarharjo"}
 
 
 def test_bhabin_sees_own_kelurahan_not_the_rest_of_the_polsek(world, events):
-    assert seen(world.user("bhabin_miroto")) == {
-        "polres", "st", "st_miroto", "miroto_only", "su_in_miroto", "reskrim", "samapta_st"}
+    assert seen(world.user("bhabin_miroto")) == {"st", "st_miroto", "miroto_only", "su_in_miroto", "samapta_st"}
 
 
 def test_function_scope_drops_other_functions(world, events):

@@ -198,9 +198,52 @@ def test_free_units_patrol_around_their_polsek(world):
     assert len({(round(p.lat, 4), round(p.lon, 4)) for p in positions}) >= 2
 
 
+def test_simulate_command_refuses_outside_demo_mode(world, settings):
+    from k3i.core.errors import K3iError
+    from k3i.demo import sim_cli
+
+    settings.DEMO_MODE = False
+    args = argparse.Namespace(rate=600.0, speed=3000.0, duration=10.0, seed=5, polres="", no_jobs=True, tick=0.01)
+    with pytest.raises(K3iError, match="hanya berjalan dalam mode demo"):
+        sim_cli.cmd_simulate(args)
+    assert not Incident.objects.filter(is_simulated=True).exists()
+
+
+def test_a_simulated_call_never_pulls_a_unit_off_real_work(world):
+    from k3i.core.audit import Channel
+    from k3i.demo.simulator import Call
+    from k3i.dispatch.actions import dispatch_unit
+    from k3i.dispatch.tests.helpers import make_incident
+    from k3i.incidents.actions import create_incident
+
+    # every unit of the Polres busy on a real priority-3 task
+    units = list(PatrolUnit.objects.filter(polres=world.polres, aktif=True))
+    for unit in units:
+        dispatch_unit(None, make_incident(world, category="CURAT", priority=3), unit, channel=Channel.SYSTEM)
+    sim = _sim(world, rate=1e-6, auto_dispatch=False)
+    p1, _ = create_incident(sim.actor, polres=world.polres, channel="110", text="begal bawa celurit, korban luka",
+                            lat=-6.98, lon=110.41, category="CURAS", priority=1, is_simulated=True,
+                            audit_channel=Channel.SIM)
+    call = Call(p1.pk, "CURAS", 1, verify_at=MONDAY_EVENING, dispatch_at=MONDAY_EVENING)
+    from k3i.dispatch.recommend import recommend
+
+    assert any(r.pull_from is not None for r in recommend(p1, limit=5))  # real units are proposed for pulling
+    assert sim._dispatch(p1, call) is None  # … but not to a simulated call
+    assert not Assignment.objects.filter(incident=p1).exists()
+    assert Assignment.objects.filter(status__in=Assignment.ACTIVE).count() == len(units)
+
+    # the same call may pull a unit off a simulated priority-3 task (crafted: one of those tasks is simulated)
+    task = Assignment.objects.filter(status__in=Assignment.ACTIVE).order_by("pk").first()
+    assert task is not None
+    Incident.objects.filter(pk=task.incident_id).update(is_simulated=True)
+    pulled = sim._dispatch(p1, call)
+    assert pulled is not None and pulled.unit_id == task.unit_id
+
+
 def test_simulate_command_runs_for_a_duration(world, capsys, settings):
     from k3i.demo import sim_cli
 
+    settings.DEMO_MODE = True
     args = argparse.Namespace(rate=600.0, speed=3000.0, duration=10.0, seed=5, polres="", no_jobs=True, tick=0.01)
     assert sim_cli.cmd_simulate(args) == 0
     out = capsys.readouterr().out

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from k3i.core.audit import Channel
-from k3i.core.errors import Conflict
+from k3i.core.errors import Conflict, ValidationFailed
 from k3i.core.events import latest_id
 from k3i.core.models import AuditEntry, LiveEvent
 from k3i.dispatch.actions import advance_assignment, dispatch_unit
@@ -66,11 +66,33 @@ def test_another_unit_than_the_first_suggestion_needs_a_reason(world, login):
     assert "unit Tengah sedang makan siang" in log.message
 
 
-def test_the_dispatcher_may_say_the_unit_was_the_first_suggestion_seen(world):
+def test_the_rank_a_client_claims_does_not_replace_the_reason(world, login):
+    """``recommended_rank`` is informational: the server's current ranking decides whether a reason is needed
+    (here the Utara unit is rank 3 for a report in Miroto)."""
     incident = make_incident(world, category="TAWURAN", priority=2)
-    a = dispatch_unit(world.user("operator"), incident, world.units["semarang_utara"], channel=Channel.API,
-                      recommended_rank=1)
-    assert a.recommended_rank == 1 and a.override_reason == ""
+    utara = world.units["semarang_utara"]
+    c = login("operator")
+    body = assert_error(post(c, dispatch_url(incident), {"unit_id": utara.pk, "recommended_rank": 1}), 422,
+                        "override_reason")
+    assert body["detail"].startswith("Peringkat unit berubah: kini peringkat 3 (sebelumnya peringkat 1)")
+    with pytest.raises(ValidationFailed, match="Peringkat unit berubah: kini peringkat 3"):
+        dispatch_unit(world.user("operator"), incident, utara, channel=Channel.API, recommended_rank=1)
+    assert not Assignment.objects.exists()
+    # with a reason it goes through, and both ranks are kept
+    r = post(c, dispatch_url(incident), {"unit_id": utara.pk, "recommended_rank": 1, "override_reason": "diminta"})
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert (body["recommended_rank"], body["current_rank"], body["ranking_size"]) == (1, 3, 3)
+    entry = AuditEntry.objects.get(action="penugasan.dibuat")
+    assert (entry.changes["peringkat_dilihat"], entry.changes["peringkat_saat_ini"]) == (1, 3)
+    assert entry.changes["tanpa_peringkat"] is False
+
+
+def test_a_rank_shown_that_has_since_improved_to_first_needs_no_reason(world):
+    incident = make_incident(world, category="TAWURAN", priority=2)
+    a = dispatch_unit(world.user("operator"), incident, world.units["semarang_tengah"], channel=Channel.API,
+                      recommended_rank=2)
+    assert (a.recommended_rank, a.current_rank, a.override_reason) == (2, 1, "")
 
 
 def test_a_busy_unit_gets_409_and_can_be_pulled_only_from_a_less_urgent_task(world, login):

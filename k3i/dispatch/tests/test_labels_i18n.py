@@ -33,7 +33,7 @@ def english(client):  # type: ignore[no-untyped-def]
 def accepted_assignment(world, incidents, client):  # type: ignore[no-untyped-def]
     """The Tengah unit dispatched to the Miroto report and accepted from the phone view by ``client``."""
     a = dispatch_unit(world.user("operator"), incidents["miroto"], world.units[TENGAH], channel="web",
-                      recommended_rank=1)
+                      override_reason="unit Polsek terdekat")
     r = client.post(reverse("ops:penugasan_status", args=[a.pk]), {"status": "diterima"})
     assert r.status_code == 302
     a.refresh_from_db()
@@ -92,7 +92,7 @@ def test_a_received_report_is_still_received(world, incidents, client):
 def test_officer_phone_in_english(world, incidents, login):
     c = english(login("anggota_semarang_tengah"))
     dispatch_unit(world.user("operator"), incidents["miroto"], world.units[TENGAH], channel="web",
-                  recommended_rank=1)
+                  override_reason="unit Polsek terdekat")
     html = c.get(reverse("ops:tugas")).content.decode()
     assert "Accept task" in html and "Assigned" in html  # the assignment and the unit
     r = c.post(reverse("ops:penugasan_status", args=[incidents["miroto"].assignments.get().pk]),

@@ -119,7 +119,7 @@ def test_for_a_priority_1_incident_a_unit_on_a_p3_task_is_proposed_with_its_task
     pulled = [r for r in recs if r.unit == tengah]
     assert len(pulled) == 1 and pulled[0].pull_from is not None
     assert pulled[0].pull_from.pk == a.pk
-    assert f"ditarik dari tugas P3 {p3.number} (CURAT)" in pulled[0].reasons
+    assert f"ditarik dari tugas P3 {p3.number} (Pencurian dengan pemberatan)" in pulled[0].reasons
     # free units stay ahead of the same ETA; a P2 incident is not offered the busy unit at all
     p2 = make_incident(world, category="TAWURAN", priority=2)
     assert tengah.callsign not in callsigns(recommend(p2, limit=10))

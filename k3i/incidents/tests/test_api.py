@@ -77,7 +77,8 @@ def test_create_answers_201_with_number_code_and_routing(world, login):
     inc = Incident.objects.get(pk=body["id"])
     assert inc.reporter_phone == "081234567890" and inc.created_by == world.user("operator")
     # one incident, one timeline line, one ledger entry, one live event
-    assert counts() == tuple(b + 1 for b in before)
+    # one incident; two timeline lines (received, the kelurahan's Bhabinkamtibmas); one ledger entry; one event
+    assert counts() == (before[0] + 1, before[1] + 2, before[2] + 1, before[3] + 1)
     e = AuditEntry.objects.get(action="kejadian.dibuat", object_id=str(inc.pk))
     assert e.channel == "api" and e.actor_username == "operator"
     ev = LiveEvent.objects.get(kind="kejadian.baru")

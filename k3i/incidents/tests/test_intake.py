@@ -66,10 +66,11 @@ def test_message_with_place_in_text_asks_operator_to_confirm(world, secret):
 
 def test_message_with_coordinates_and_without_any_place(world, secret):
     r = send("/api/v1/intake/messages", {"phone": "081211112222", "text": "ada orang pingsan", "lat": -6.98,
-                                         "lon": 110.43})
+                                         "lon": 110.43, "message_id": "wa-2"})
     assert r.status_code == 201
     assert r.json()["kelurahan"]["nama"] == "Brumbungan" and r.json()["location_confirmed"] is True
-    r = send("/api/v1/intake/messages", {"phone": "081211112222", "text": "ada orang pingsan di jalan"})
+    r = send("/api/v1/intake/messages", {"phone": "081211112222", "text": "ada orang pingsan di jalan",
+                                         "message_id": "wa-3"})
     assert r.status_code == 201
     assert r.json()["kelurahan"] is None and r.json()["location_confirmed"] is False
     inc = Incident.objects.get(number=r.json()["number"])
@@ -124,12 +125,12 @@ def test_webhook_disabled_without_secret(world, settings):
         ({"phone": "081211112222", "text": "ada maling", "lat": -7.36, "lon": 110.49}, "lat"),
         ({"phone": "081211112222", "text": "ada maling", "lat": "dekat pasar"}, "lat"),
         ({"phone": 81211112222, "text": "ada maling"}, "phone"),
-        ({"phone": "12", "text": "ada maling"}, "reporter_phone"),
+        ({"phone": "12", "text": "ada maling"}, "phone"),
     ],
 )
 def test_bad_messages_are_4xx_and_write_nothing(world, secret, data, field):
     before = counts()
-    body = error(send("/api/v1/intake/messages", data), 422)
+    body = error(send("/api/v1/intake/messages", {"message_id": "wa-bad", **data}), 422)
     assert field in [e["field"] for e in body["errors"]], body
     assert counts() == before
 
@@ -177,7 +178,8 @@ def test_panic_with_bearer_token_and_idempotent_retry(world):
 
 
 def test_panic_from_a_signed_device(world, secret):
-    r = send("/api/v1/intake/panic", {"lat": -6.94, "lon": 110.41, "device_id": "toko-emas-07"})
+    r = send("/api/v1/intake/panic", {"lat": -6.94, "lon": 110.41, "device_id": "toko-emas-07",
+                                      "idempotency_key": "toko-emas-07-1"})
     assert r.status_code == 201, r.content
     inc = Incident.objects.get(pk=r.json()["id"])
     assert inc.priority == 1 and inc.created_by is None and inc.reporter_name == "Perangkat toko-emas-07"
@@ -199,7 +201,7 @@ def test_panic_refused_without_credentials_forged_or_for_roles_without_create(wo
 )
 def test_panic_bad_input(world, secret, data):
     before = counts()
-    r = send("/api/v1/intake/panic", data)
+    r = send("/api/v1/intake/panic", {"idempotency_key": "perangkat-1", **data})
     assert r.status_code == 422, r.content
     assert counts() == before
 

@@ -79,6 +79,9 @@ def burst(world, n: int = 12) -> dict[str, object]:
         "incidents": Incident.objects.filter(pk__in=ids).count(),
         "numbers": sorted(Incident.objects.filter(pk__in=ids).values_list("number", flat=True)),
         "logs": IncidentLog.objects.filter(incident_id__in=ids, kind="dibuat").count(),
+        # each located report names its kelurahan's Bhabinkamtibmas (or the gap) on its own timeline
+        "bhabin_notes": sorted(IncidentLog.objects.filter(incident_id__in=ids, kind="bhabinkamtibmas").values_list(
+            "incident_id", flat=True)),
         "audit": AuditEntry.objects.filter(action="kejadian.dibuat", object_id__in=[str(i) for i in ids]).count(),
         "events": sorted(e.payload["id"] for e in LiveEvent.objects.filter(kind="kejadian.baru")
                          if e.payload.get("id") in ids),
@@ -97,6 +100,7 @@ def check(r: dict) -> None:
     assert len(same) == 1 and sum(answers[str(i)][2] for i in (5, 6, 7)) == 1
     assert answers["8"][:2] == answers["0"][:2] and answers["8"][2] is False and answers["0"][2] is True
     assert r["incidents"] == written and r["logs"] == written and r["audit"] == written
+    assert r["bhabin_notes"] == sorted(made)
     assert r["events"] == sorted(made)
     assert len(set(r["numbers"])) == written
     assert all(re.fullmatch(r"LK-3374-\d{8}-\d{6}", x) for x in r["numbers"]), r["numbers"]

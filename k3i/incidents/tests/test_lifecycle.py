@@ -106,12 +106,19 @@ def test_reopening_is_possible_and_recorded(world, login):
     body = r.json()
     assert body["status"] == "baru" and body["closed_at"] is None and body["disposition"] == ""
     incident.refresh_from_db()
-    assert incident.is_open and (incident.dispatched_at, incident.arrived_at) == (dispatched_at, arrived_at)
+    # a new service cycle: the first one's times are in the timeline and the ledger, no longer on the record
+    assert incident.is_open and incident.dispatched_at is None and incident.arrived_at is None
+    assert incident.cycle_started_at is not None and incident.service_started_at == incident.cycle_started_at
     log = IncidentLog.objects.get(incident=incident, kind="dibuka_kembali")
     assert "pelaku kembali" in log.message and log.data["previous_disposition"] == "tidak_ditemukan"
+    assert log.data["previous_cycle"]["ditugaskan"] == dispatched_at.isoformat()
+    assert log.data["previous_cycle"]["tiba"] == arrived_at.isoformat()
+    assert "siklus sebelumnya" in log.message
     entry = AuditEntry.objects.get(action="kejadian.dibuka_kembali")
     assert entry.changes["status"] == ["tidak_terbukti", "baru"]
     assert entry.changes["hasil_sebelumnya"] == "tidak_ditemukan"
+    assert entry.changes["siklus_sebelumnya"]["ditugaskan"] == dispatched_at.isoformat()
+    assert entry.changes["siklus_sebelumnya"]["mulai"] == incident.created_at.isoformat()
     # open again: it can be dispatched and closed once more; reopening an open incident is a conflict
     assert_error(post(c, reopen_url(incident), {"reason": "lagi"}), 409)
     assert post(c, f"/api/v1/incidents/{incident.pk}/dispatches",

@@ -54,8 +54,9 @@ def test_p1_escalates_after_60_seconds_not_before_and_only_once(world):
     assert entry.channel == "sistem" and entry.polres_id == world.polres.pk
     event = LiveEvent.objects.get(kind="kejadian.eskalasi")
     assert event.payload["id"] == incident.pk
-    # Polres-wide: no Polsek, no kelurahan on the event, so the Polres K3i desk receives it.
-    assert event.polsek_id is None and event.kelurahan_kode == "" and event.polres_id == world.polres.pk
+    # The incident's territory: the Polres K3i desk (Polres-wide) and the incident's own Polsek receive it.
+    assert event.polres_id == world.polres.pk
+    assert event.polsek_id == incident.polsek_id and event.kelurahan_kode == incident.kelurahan_id
 
     again = sla.escalate_overdue(now=t0 + timedelta(seconds=300))
     assert again.escalated == []
@@ -72,6 +73,9 @@ def test_escalation_event_reaches_the_polres_desk_and_the_polsek(world):
     for username in ("operator", "kabagops", "kapolsek_semarang_tengah", "operator_semarang_tengah"):
         kinds = [e.kind for e in events_for(world.user(username), 0)]
         assert "kejadian.eskalasi" in kinds, username
+    # another Polsek is not told about it
+    kinds = [e.kind for e in events_for(world.user("kapolsek_semarang_utara"), 0)]
+    assert "kejadian.eskalasi" not in kinds
 
 
 def test_dispatched_or_lower_priority_or_closed_incidents_are_not_escalated(world):

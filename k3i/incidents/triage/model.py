@@ -45,11 +45,22 @@ class TriageResult:
         }
 
 
+# U+FFFD is what a decoder puts in place of bytes that are not valid UTF-8 (Django decodes form posts with
+# errors="replace"): a report holding it lost part of its words on the way, so it is refused, not stored.
+REPLACEMENT_CHARACTER = "\ufffd"
+INVALID_ENCODING = ("Teks laporan mengandung karakter yang tidak terbaca (bukan UTF-8 yang sah): "
+                    "ketik ulang laporan Anda lalu kirim lagi.")
+
+
 def validate_text(text: object) -> str:
+    """The report text, or ValidationFailed (field ``text``) — the check every channel's text goes through
+    (``create_incident`` triages every non-empty text: API, webhook, /lapor/, /ops/terima, simulator)."""
     if not isinstance(text, str):
         raise ValidationFailed.field("text", "Teks laporan harus berupa teks (string).")
     if not text.strip():
         raise ValidationFailed.field("text", "Teks laporan tidak boleh kosong.")
+    if REPLACEMENT_CHARACTER in text:
+        raise ValidationFailed.field("text", INVALID_ENCODING)
     if len(text) > MAX_CHARS:
         raise ValidationFailed.field(
             "text", f"Teks laporan terlalu panjang ({len(text)} karakter; paling banyak {MAX_CHARS:,} karakter).".replace(",", ".")

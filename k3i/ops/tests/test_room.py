@@ -67,7 +67,7 @@ def test_anonymous_is_sent_to_login(client, world, incidents, name):
 
 
 @pytest.mark.parametrize("name", ["kejadian_triase", "kejadian_pelapor", "kejadian_tugaskan", "kejadian_tutup",
-                                  "kejadian_buka", "kejadian_tautkan"])
+                                  "kejadian_buka", "kejadian_tautkan", "kejadian_lokasi"])
 def test_anonymous_cannot_post(client, world, incidents, name):
     r = client.post(incident_url(incidents["miroto"], name), {})
     assert r.status_code == 302 and r["Location"].startswith(reverse("accounts:login"))
@@ -155,7 +155,7 @@ def test_live_map_shows_unit_state_position_and_staleness(world, incidents, logi
     old = world.units[UTARA]
     record_positions(op, old, [{"lat": -6.93, "lon": 110.41, "device_time": timezone.now() - timedelta(hours=2)}],
                      channel="web")
-    dispatch_unit(op, incidents["miroto"], unit, channel="web", recommended_rank=1)
+    dispatch_unit(op, incidents["miroto"], unit, channel="web", override_reason="unit Polsek terdekat")
     data = login("operator").get(reverse("ops:peta_data")).json()
     units = {u["callsign"]: u for u in data["units"]}
     fresh, stale = units[unit.callsign], units[old.callsign]
@@ -201,7 +201,8 @@ def test_queues_follow_the_incident_through_its_states(world, incidents, login):
     assert 'data-deadline="' in r.content.decode()
 
     confirm_triage(op, brumbungan, channel="web")
-    dispatch_unit(op, miroto, world.units[TENGAH], channel="web", recommended_rank=1)
+    dispatch_unit(op, miroto, world.units[TENGAH], channel="web",
+                      override_reason="unit Polsek terdekat")
     r = c.get(reverse("ops:antrian"), HTTP_HX_REQUEST="true")  # the HTMX refresh: the queues only
     assert "<html" not in r.content.decode()
     assert queue_ids(r, "baru") == [bulu.pk]
@@ -251,7 +252,7 @@ def test_incident_page_shows_details_timeline_triage_and_recommendations(world, 
 def test_incident_page_hides_what_a_role_may_not_do(world, incidents, login):
     html = login("anggota_semarang_tengah").get(incident_url(incidents["miroto"])).content.decode()
     assert "Tampilkan identitas pelapor" not in html
-    assert "/triase" not in html and "/tugaskan" not in html and "/tutup" not in html
+    assert "/triase" not in html and "/tugaskan" not in html and "/tutup" not in html and "/lokasi" not in html
     assert "Budi Santoso" not in html
 
 
@@ -291,29 +292,40 @@ def test_confirm_and_override_triage(world, incidents, login):
 
 
 def test_one_click_dispatch_and_override_reason(world, incidents, login):
+    """For the Miroto report (a robbery: Sat Reskrim leads) the Reskrim unit is the first suggestion and the
+    Tengah unit the second: the page shows them so, and the server holds to its own ranking."""
     c = login("operator")
     miroto = incidents["miroto"]
+    reskrim, tengah = world.units["reskrim"], world.units[TENGAH]
+    html = c.get(incident_url(miroto)).content.decode()
+    assert re.search(rf'name="unit" value="{reskrim.pk}"><input type="hidden" name="rank" value="1"', html)
+    assert re.search(rf'name="unit" value="{tengah.pk}"><input type="hidden" name="rank" value="2"', html)
     # not the first suggestion: a reason is required
-    r = c.post(incident_url(miroto, "kejadian_tugaskan"), {"unit": world.units["reskrim"].pk, "rank": "2"}, follow=True)
-    assert "Alasan wajib diisi" in r.content.decode()
+    r = c.post(incident_url(miroto, "kejadian_tugaskan"), {"unit": tengah.pk, "rank": "2"}, follow=True)
+    assert "Alasan wajib diisi: unit ini bukan saran pertama (peringkat 2)" in r.content.decode()
+    # a forged (or stale) hidden rank does not stand in for the reason: the server's ranking decides
+    r = c.post(incident_url(miroto, "kejadian_tugaskan"), {"unit": tengah.pk, "rank": "1"}, follow=True)
+    assert "Peringkat unit berubah: kini peringkat 2 (sebelumnya peringkat 1)" in r.content.decode()
     assert not Assignment.objects.exists()
-    r = c.post(incident_url(miroto, "kejadian_tugaskan"),
-               {"unit": world.units["reskrim"].pk, "rank": "2", "override_reason": "unit reskrim diminta"})
+    c.post(incident_url(miroto, "kejadian_tugaskan"),
+           {"unit": tengah.pk, "rank": "2", "override_reason": "unit Polsek diminta"})
     a = Assignment.objects.get()
-    assert (a.unit, a.override_reason, a.recommended_rank) == (world.units["reskrim"], "unit reskrim diminta", 2)
-    # the same unit again: a clear conflict, nothing more written
+    assert (a.unit, a.override_reason, a.recommended_rank, a.current_rank, a.ranking_size) == (
+        tengah, "unit Polsek diminta", 2, 2, 3)
+    # the same unit to another report: a clear conflict, nothing more written
     r = c.post(incident_url(incidents["bulu_lor"], "kejadian_tugaskan"),
-               {"unit": world.units["reskrim"].pk, "rank": "1"}, follow=True)
+               {"unit": tengah.pk, "rank": "1", "override_reason": "x"}, follow=True)
     assert "sedang bertugas" in r.content.decode()
     assert Assignment.objects.count() == 1
-    # first suggestion, one click
-    c.post(incident_url(miroto, "kejadian_tugaskan"), {"unit": world.units[TENGAH].pk, "rank": "1"})
+    # the first suggestion, one click, no reason
+    c.post(incident_url(miroto, "kejadian_tugaskan"), {"unit": reskrim.pk, "rank": "1"})
     assert Assignment.objects.filter(incident=miroto).count() == 2
+    assert Assignment.objects.get(unit=reskrim).current_rank == 1
     miroto.refresh_from_db()
     assert miroto.status == "ditugaskan"
     # the live part of the page lists both assignments and the timeline
     html = c.get(incident_url(miroto), {"bagian": "1"}).content.decode()
-    assert world.units[TENGAH].callsign in html and "unit reskrim diminta" in html
+    assert tengah.callsign in html and "unit Polsek diminta" in html
 
 
 def test_dispatch_is_refused_to_other_roles_and_out_of_scope_units(world, incidents, login):
@@ -328,7 +340,8 @@ def test_dispatch_is_refused_to_other_roles_and_out_of_scope_units(world, incide
 
 def test_assignment_steps_from_the_incident_page(world, incidents, login):
     op = world.user("operator")
-    a = dispatch_unit(op, incidents["miroto"], world.units[TENGAH], channel="web", recommended_rank=1)
+    a = dispatch_unit(op, incidents["miroto"], world.units[TENGAH], channel="web",
+                      override_reason="unit Polsek terdekat")
     c = login("operator")
     for step in ("menuju", "tiba"):
         r = c.post(reverse("ops:penugasan_status", args=[a.pk]), {"status": step})
@@ -494,7 +507,8 @@ def test_call_taker_roles(world, login):
 
 def test_officer_sees_and_advances_their_assignment(world, incidents, login):
     op = world.user("operator")
-    a = dispatch_unit(op, incidents["miroto"], world.units[TENGAH], channel="web", recommended_rank=1)
+    a = dispatch_unit(op, incidents["miroto"], world.units[TENGAH], channel="web",
+                      override_reason="unit Polsek terdekat")
     c = login("anggota_semarang_tengah")
     html = c.get(reverse("ops:tugas")).content.decode()
     assert incidents["miroto"].number in html and "Terima tugas" in html

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 
 from k3i.core import notify
 from k3i.core.events import emit_many
+from k3i.ops import stream as stream_module
 
 from .test_stream import WAIT, Reader, marker, run, session_client
 
@@ -36,17 +37,18 @@ def slow_polls(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
 
 
 async def streams_waiting(n: int = 1) -> None:
-    """Until ``n`` streams wait for a wake-up (PostgreSQL: with the process's listener connected). From then
-    on a stream reads only when woken: the test's writes never meet a read (SQLite's shared in-memory test
-    database would answer a read during a write with "table is locked")."""
+    """Until ``n`` streams wait for a wake-up, and so does the process's shared reader they joined
+    (PostgreSQL: with the process's listener connected). From then on nothing reads until woken: the test's
+    writes never meet a read (SQLite's shared in-memory test database would answer a read during a write
+    with "table is locked")."""
     deadline = time.monotonic() + WAIT
     pg = connection.vendor == "postgresql"
-    while (pg and not notify.listener.connected) or notify.hub.parked() < n:
+    while (pg and not notify.listener.connected) or stream_module.parked() < n:
         assert time.monotonic() < deadline, "aliran tidak menunggu (atau pendengar PostgreSQL tidak tersambung)"
         await asyncio.sleep(0.01)
     if pg:  # the listener's first wake-up (when it connected) may still be on its way: let it pass
         await asyncio.sleep(0.05)
-        while notify.hub.parked() < n:
+        while stream_module.parked() < n:
             assert time.monotonic() < deadline, "aliran tidak menunggu"
             await asyncio.sleep(0.01)
 

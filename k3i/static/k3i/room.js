@@ -10,6 +10,7 @@
  *  - [data-deadline]        a live countdown to a target time ("sisa 0:42" / "lewat 1:13")
  *  - [data-room-map]        the live map: incidents by priority, units by state (drawn over map.js)
  *  - [data-intake]          the 110 call-taker form: triage as you type, map click, Ctrl+Enter saves
+ *  - [data-locate]          the incident page's location form: a kelurahan from the list or a map click
  * The live map sets data-live-ready="1" on its map element once drawn (the browser check waits for it).
  */
 (function () {
@@ -48,7 +49,8 @@
   // One connection to /ops/stream per browser, shared by all its K3i tabs:
   //  1. a SharedWorker (this same file, run as a worker: sharedWorkerMain) holds the EventSource;
   //  2. else the tabs elect a leader with a Web Lock; it holds the EventSource and passes every event on
-  //     through a BroadcastChannel (a visible tab that hears nothing for a while takes over);
+  //     through a BroadcastChannel (a leader about to be frozen hands over at once; a visible tab that
+  //     hears nothing for a while takes over from a leader that stopped without notice);
   //  3. else, or when the worker fails, each tab opens its own EventSource, as before.
   // Each tab keeps the id of the last event it has and drops repeats, and a page starts after the id its
   // server-rendered data ended with (?last_event_id= of data-stream). The shared connection is reopened
@@ -181,7 +183,8 @@
     if (!window.BroadcastChannel || !navigator.locks || !window.EventSource) { return false; }
     var name = LIVE_PROTOCOL + " " + feed.base;
     var channel = new BroadcastChannel(name);
-    var source = null, stopLeading = null, heard = Date.now(), gone = false;
+    var source = null, stopLeading = null, heard = Date.now(), gone = false, frozen = false;
+    var queue = new AbortController();  // withdraws this tab's waiting lock requests when it is frozen
     function send(msg) { try { channel.postMessage(msg); } catch (err) { /* channel closed */ } }
     function hello() { send({ t: "hello", from: feed.seen() }); }
     channel.onmessage = function (m) {
@@ -197,7 +200,7 @@
     };
     function lead() {
       return new Promise(function (release) {
-        if (gone) { release(); return; }
+        if (gone || frozen) { release(); return; }
         source = LiveSource(feed.base, function (msg) {
           if (msg.t === "ev") { feed.deliver(msg.id, msg.kind, msg.data); } else { feed.state(msg.on); }
           send(msg);
@@ -214,10 +217,11 @@
       });
     }
     function campaign(steal) {
-      navigator.locks.request(name, steal ? { steal: true } : {}, lead).catch(function () {
-        // the lock was taken from this tab (it looked frozen): give up the connection, queue again
+      navigator.locks.request(name, steal ? { steal: true } : { signal: queue.signal }, lead).catch(function () {
+        // the lock was taken from this tab (it looked frozen), or this tab withdrew (frozen): give up the
+        // connection, queue again unless frozen (it queues again when resumed)
         if (stopLeading) { stopLeading(); }
-        if (!gone) { campaign(false); }
+        if (!gone && !frozen) { campaign(false); }
       });
     }
     campaign(false);
@@ -235,6 +239,22 @@
     });
     window.addEventListener("pageshow", function (e) {
       if (e.persisted) { gone = false; heard = Date.now(); campaign(false); hello(); }
+    });
+    // The browser freezes background tabs (Page Lifecycle): a frozen leader would keep the lock and a dead
+    // connection, and the other tabs would hear nothing until the 20 s above. So, just before the freeze,
+    // close the connection, let go of the lock and leave the queue (a frozen tab must not be granted it);
+    // queue again when resumed.
+    document.addEventListener("freeze", function () {
+      frozen = true;
+      queue.abort();
+      if (stopLeading) { stopLeading(); }
+    });
+    document.addEventListener("resume", function () {
+      if (!frozen) { return; }
+      frozen = false;
+      queue = new AbortController();
+      heard = Date.now();
+      if (!gone) { campaign(false); hello(); }
     });
     return true;
   }
@@ -617,52 +637,126 @@
     var mapEl = $("[data-intake-map]");
     var data = mapEl ? readJSON(mapEl.getAttribute("data-source")) : null;
     if (!mapEl || !data || !window.L) { return; }
+    var picker = PickMap(mapEl, data, function (latlng, kel) {
+      latIn.value = latlng.lat.toFixed(6);
+      lonIn.value = latlng.lng.toFixed(6);
+      if (kel) { location.value = kel.label; }
+      pickedText.textContent = (data.labels.picked || "") + ": " + latIn.value + ", " + lonIn.value;
+    });
+    if (latIn.value && lonIn.value) { picker.pick(window.L.latLng(Number(latIn.value), Number(lonIn.value)), null); }
+    location.addEventListener("input", function () {
+      if (latIn.value) {
+        latIn.value = ""; lonIn.value = "";
+        picker.clear();
+        pickedText.textContent = "";
+      }
+      picker.show(location.value);
+    });
+  }
+
+  // --- picking a place on a map (call-taker screen, incident page) ------------------------------
+
+  // Polsek areas and kelurahan boundaries from jurisdiction GeoJSON (data.polsek, data.kelurahan). A click
+  // puts the pick marker there and calls onPick(latlng, kelurahan) — kelurahan {kode, nama, label} when the
+  // click fell in one, else null. Returns pick(latlng, kel), clear(), show(label or kode), resize().
+  function PickMap(mapEl, data, onPick) {
     var L = window.L;
     var map = L.map(mapEl, { attributionControl: false, zoomSnap: 0.25, scrollWheelZoom: false, keyboard: false });
     mapEl.setAttribute("tabindex", "-1");  // keyboard-first: Tab goes through the form, not the map
     var kecamatan = {};
     (data.polsek.features || []).forEach(function (f) { kecamatan[f.properties.id] = f.properties.kecamatan; });
-    var byLabel = {};
+    var layers = {};  // lower-case label and kode → layer
     var marker = null;
     L.geoJSON(data.polsek, {
       interactive: false,
       style: function (f) { return { color: f.properties.color, weight: 2, fillOpacity: 0.06, className: "polsek-area" }; }
     }).addTo(map);
     var kel = L.geoJSON(data.kelurahan, {
+      bubblingMouseEvents: false,
       style: function () { return { color: "#36454f", weight: 0.8, opacity: 0.6, fillColor: "#1d5fa8", fillOpacity: 0.04, dashArray: "3 3" }; },
       onEachFeature: function (f, layer) {
-        var label = f.properties.nama + " — " + (kecamatan[f.properties.polsek_id] || "");
-        byLabel[label.toLowerCase()] = layer;
-        layer.on("click", function (e) { pick(e.latlng, label); });
+        var info = { kode: f.properties.kode, nama: f.properties.nama,
+                     label: f.properties.nama + " — " + (kecamatan[f.properties.polsek_id] || "") };
+        layers[info.label.toLowerCase()] = layer;
+        if (info.kode) { layers[String(info.kode).toLowerCase()] = layer; }
+        layer.on("click", function (e) { pick(e.latlng, info); });
         layer.bindTooltip(esc(f.properties.nama), { sticky: true, direction: "top" });
       }
     }).addTo(map);
     map.on("click", function (e) { pick(e.latlng, null); });
-    var bounds = kel.getBounds();
-    if (bounds.isValid()) { map.fitBounds(bounds, { padding: [6, 6] }); } else { map.setView([-2.5, 118], 4); }
-
-    function pick(latlng, label) {
-      latIn.value = latlng.lat.toFixed(6);
-      lonIn.value = latlng.lng.toFixed(6);
+    function home() {
+      var bounds = kel.getBounds();
+      if (bounds.isValid()) { map.fitBounds(bounds, { padding: [6, 6] }); } else { map.setView([-2.5, 118], 4); }
+    }
+    home();
+    function pick(latlng, info) {
       if (marker) { marker.setLatLng(latlng); } else {
         marker = L.marker(latlng, {
           keyboard: false,
           icon: L.divIcon({ className: "pick-marker", iconSize: [22, 22], iconAnchor: [11, 22], html: "<span></span>" })
         }).addTo(map);
       }
-      if (label) { location.value = label; }
-      pickedText.textContent = (data.labels.picked || "") + ": " + latIn.value + ", " + lonIn.value;
+      onPick(latlng, info);
     }
-    if (latIn.value && lonIn.value) { pick(L.latLng(Number(latIn.value), Number(lonIn.value)), null); }
-    location.addEventListener("input", function () {
-      if (latIn.value) {
-        latIn.value = ""; lonIn.value = "";
-        if (marker) { map.removeLayer(marker); marker = null; }
-        pickedText.textContent = "";
-      }
-      var layer = byLabel[location.value.trim().toLowerCase()];
-      if (layer) { map.fitBounds(layer.getBounds(), { maxZoom: 15 }); layer.openTooltip(); }
+    return {
+      map: map,
+      pick: pick,
+      clear: function () { if (marker) { map.removeLayer(marker); marker = null; } },
+      show: function (key) {
+        var layer = layers[String(key || "").trim().toLowerCase()];
+        if (layer) { map.fitBounds(layer.getBounds(), { maxZoom: 15 }); layer.openTooltip(); }
+        return !!layer;
+      },
+      resize: function () { map.invalidateSize(); }
+    };
+  }
+
+  // --- the incident page: fix the incident's location ---------------------------------------------
+
+  // [data-locate] form: a kelurahan chosen from the list, or a point clicked on the map ([data-locate-map],
+  // its data in json_script; data.incident is where the incident is drawn now). Choosing from the list
+  // drops a clicked point; a click selects the kelurahan under it.
+  function setupLocate(form) {
+    var latIn = $("[data-lat]", form), lonIn = $("[data-lon]", form);
+    var select = $("[data-locate-kelurahan]", form);
+    var pickedText = $("[data-picked-text]", form);
+    var mapEl = $("[data-locate-map]");
+    var data = mapEl ? readJSON(mapEl.getAttribute("data-source")) : null;
+    if (!mapEl || !data || !window.L) { return; }
+    var L = window.L;
+    var picker = PickMap(mapEl, data, function (latlng, kel) {
+      latIn.value = latlng.lat.toFixed(6);
+      lonIn.value = latlng.lng.toFixed(6);
+      if (select) { select.value = kel && kel.kode ? kel.kode : ""; }
+      pickedText.textContent = (data.labels.picked || "") + ": " + latIn.value + ", " + lonIn.value +
+        (kel ? " (" + kel.label + ")" : "");
     });
+    var t = data.labels || {}, here = data.incident;
+    if (here && here.lat != null && here.lon != null) {
+      L.marker([here.lat, here.lon], {
+        keyboard: false, interactive: true, title: t.incident || "",
+        icon: L.divIcon({
+          className: "inc-marker inc-p" + (here.priority || 4) + (here.approx ? " inc-approx" : ""),
+          iconSize: [26, 26], iconAnchor: [13, 13], html: "<span><b>" + esc(here.priority || "") + "</b></span>"
+        })
+      }).bindTooltip(esc(t.incident || "") + (here.approx ? " — " + esc(t.approx || "") : "")).addTo(picker.map);
+      picker.map.setView([here.lat, here.lon], 14);
+    }
+    if (select) {
+      select.addEventListener("change", function () {
+        if (latIn.value) { latIn.value = ""; lonIn.value = ""; picker.clear(); pickedText.textContent = ""; }
+        picker.show(select.value);
+      });
+    }
+    // a map inside a closed <details> has no size until it is opened
+    var details = mapEl.closest("details");
+    if (details) {
+      details.addEventListener("toggle", function () {
+        if (!details.open) { return; }
+        picker.resize();
+        if (here && here.lat != null) { picker.map.setView([here.lat, here.lon], 14); }
+      });
+    }
   }
 
   // --- start ------------------------------------------------------------------------------------
@@ -675,6 +769,7 @@
     }
     $all("[data-room-map]").forEach(setupLiveMap);
     $all("[data-intake]").forEach(setupIntake);
+    $all("[data-locate]").forEach(setupLocate);
     setupRefresh();
     setupAlerts();
     tick();
