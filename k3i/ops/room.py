@@ -30,7 +30,9 @@ from k3i.dispatch import staleness
 from k3i.dispatch.models import Assignment, PatrolUnit, UnitStatus
 from k3i.incidents import lifecycle, sla, taxonomy
 from k3i.incidents.models import Incident, IncidentLog
+from k3i.incidents.views import is_utf8
 from k3i.organization import selectors
+from k3i.organization.geo import bhabin_for
 from k3i.organization.models import Polres, Region, polres_for
 
 from .views import map_labels
@@ -254,7 +256,7 @@ class Queue:
 
 def _dispatch_row(i: Incident, reasons: list[str] | None = None) -> QueueRow:
     target = dispatch_target_seconds(i.priority)
-    deadline = i.created_at + timedelta(seconds=target) if target else None
+    deadline = i.service_started_at + timedelta(seconds=target) if target else None
     return QueueRow(i, deadline, _("target penugasan"), reasons or [])
 
 
@@ -262,7 +264,7 @@ def _arrival_row(i: Incident, reasons: list[str] | None = None) -> QueueRow:
     if i.arrived_at:
         return QueueRow(i, None, _("sudah tiba"), reasons or [])
     target = arrival_target_seconds(i.priority)
-    deadline = i.created_at + timedelta(seconds=target) if target else None
+    deadline = i.service_started_at + timedelta(seconds=target) if target else None
     return QueueRow(i, deadline, _("target tiba"), reasons or [])
 
 
@@ -437,6 +439,7 @@ def kejadian(request: HttpRequest, pk: int) -> HttpResponse:
         "categories": [(t.kode, t.nama) for t in taxonomy.incident_types().values()],
         "priorities": [(p.prioritas, p.nama) for p in taxonomy.priorities().values()],
         "routing": incident.routing or {},
+        "bhabin": bhabin_for(incident.kelurahan_id) if incident.kelurahan_id else None,
         "linked": linked,
         "parent": parent,
         "duplicates": _likely_duplicates(incident, user) if may_change else [],
@@ -696,7 +699,8 @@ def resolve_location(polres: Polres | None, text: str) -> tuple[Region | None, s
         return None, text
     found = find_typed_location(text, polres)
     if found.choices:
-        raise ValidationFailed.field("lokasi", _("Nama kelurahan ini ada di beberapa kecamatan: pilih salah satu "
+        # A kelurahan name found in several kecamatan, or a street that runs through several kelurahan.
+        raise ValidationFailed.field("lokasi", _("Lokasi ini cocok dengan beberapa kelurahan: pilih salah satu "
                                                  "dari daftar (%(options)s).") % {"options": ", ".join(found.choices)})
     return found.kelurahan, found.alamat
 
@@ -752,6 +756,11 @@ def terima(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require(user, "create_incident")
     polres = polres_for(user)
+    if request.method == "POST" and not is_utf8(request.encoding):
+        # Declared in another charset the text would be stored garbled ("ÿþ"): refused, nothing written.
+        ctx = _intake_context(request, polres, errors={"form": _(
+            "Formulir harus dikirim dalam pengodean UTF-8. Muat ulang halaman ini lalu kirim laporan Anda lagi.")})
+        return render(request, "ops/room/terima.html", ctx, status=422)
     if request.method == "POST":
         post = request.POST
         location_text = (post.get("lokasi") or "").strip()

@@ -60,3 +60,12 @@ def test_incident_detail_names_the_bhabin(world, login, client):
     # the public tracking answer names no officer
     public = client.get(f"/api/v1/public/track/{incident.tracking_code}")
     assert public.status_code == 200 and "Bhabin" not in public.content.decode()
+
+
+def test_incident_page_names_the_bhabin_or_the_gap(world, login):
+    page = login("operator").get(f"/ops/kejadian/{_report(world, MIROTO).pk}/").content.decode()
+    assert "Bhabin Miroto" in page
+    page = login("operator").get(f"/ops/kejadian/{_report(world, BANDARHARJO).pk}/").content.decode()
+    assert "Bhabin Bandarharjo" in page and "belum memiliki akun K3i" in page
+    page = login("operator").get(f"/ops/kejadian/{_report(world, BRUMBUNGAN).pk}/").content.decode()
+    assert "celah binaan" in page

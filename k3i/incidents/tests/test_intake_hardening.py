@@ -254,3 +254,20 @@ def test_every_setting_read_from_the_environment_is_in_the_readme_table():
     assert read - documented == set(), "README lacks: " + ", ".join(sorted(read - documented))
     for line in rows:
         assert line.count(" | ") >= 2, line  # name | default | meaning
+
+
+def test_call_taker_post_declaring_another_charset_is_refused(world, login):
+    """The 110 call-taker screen refuses a form declared in another charset, like /lapor/; nothing is written."""
+    before = counts()
+    body = multipart({"text": b"maling \xff\xfe di miroto", "lokasi": b"Miroto", "reporter_phone": b"081234567890",
+                      "idempotency_key": b"terima-latin"})
+    r = raw_post(login("operator"), "/ops/terima", body, "multipart/form-data; boundary=K3iBatas; charset=latin-1")
+    assert r.status_code == 422
+    assert FORM_UTF8 in r.content.decode()
+    assert counts() == before
+    # the same form in UTF-8 is taken
+    body = multipart({"text": b"maling motor di miroto, pelaku kabur", "lokasi": b"Miroto",
+                      "reporter_phone": b"081234567890", "idempotency_key": b"terima-utf8"})
+    r = raw_post(login("operator"), "/ops/terima", body, "multipart/form-data; boundary=K3iBatas; charset=UTF-8")
+    assert r.status_code == 302
+    assert counts()[0] == before[0] + 1

@@ -205,3 +205,16 @@ def test_reopen_action_by_the_system(world):
     assert IncidentLog.objects.filter(incident=main, kind="bagops").order_by("id").last().message == (
         "Alasan Bagops diperbarui setelah tautan duplikat dilepas: lintas wilayah: laporan dari 2 Polsek")
     assert timezone.now() - reopened.cycle_started_at < timedelta(minutes=1)
+
+
+def test_queue_countdowns_run_from_the_reopening(world):
+    """The ops room's queues count down from the start of the current cycle, not from the first report."""
+    from k3i.ops.room import dispatch_target_seconds, queues
+
+    incident = _served_and_closed(world)
+    reopen_incident(world.user("operator"), incident, reason="korban melapor pelaku kembali", channel=Channel.WEB)
+    incident.refresh_from_db()
+    rows = [r for q in queues(world.user("operator")) for r in q.rows if r.incident.pk == incident.pk]
+    assert rows, "the reopened incident is in a queue"
+    assert incident.cycle_started_at is not None and incident.cycle_started_at > incident.created_at
+    assert rows[0].deadline == incident.cycle_started_at + timedelta(seconds=dispatch_target_seconds(1))

@@ -100,7 +100,9 @@ def test_one_event_costs_a_fixed_number_of_reads_whatever_the_number_of_streams(
             await shared_reader_waiting()  # every read the event caused is over (the streams read before sending)
             per_event = reads.count - before
         if shared:
-            assert per_event <= 3  # one shared read: the ids (gap rule), then the events
+            # one shared read: the ids (gap rule), then the events — and at most one more when the fallback
+            # poll or a re-read at a gap falls in the window (seen on a loaded machine); never one per stream
+            assert per_event <= 4 < 2 * k
         else:
             assert per_event >= 2 * k  # each stream: the ids, then its events
         for sse in streams:
