@@ -10,8 +10,12 @@ Debian's Chromium driven by Playwright against a running demo (``k3i demo``):
 4. check the new incident's marker appears on the live map in the first tab — without reloading it
    (server-sent events) — within a few seconds;
    and in the queue page open in a third tab;
-5. open the incident page (recommendations, reporter identity, one-click dispatch), the queues and, on a
-   phone, the live map, the call-taker screen and the patrol officer's view (accept the task).
+5. the patrol officer of the kelurahan's Polsek, on a phone, finds the unit they are signed on to (the demo
+   signs them on; if not, one tap on "Pilih unit Anda untuk dinas ini"), and — while the unit is free — ends
+   the shift and signs on again with one tap;
+6. open the incident page (recommendations, reporter identity), dispatch the officer's unit (its
+   recommendation, or "Pilih unit lain" with a reason), the queues and, on a phone, the live map, the
+   call-taker screen and the patrol officer's view (the officer sees only their unit's task and accepts it).
 
 Screenshots go to --out. Exits non-zero on any failure.
 
@@ -111,6 +115,73 @@ def enter_call(page: Page, base: str, kelurahan: str, timeout_ms: int) -> tuple[
     return incident_id, number, started
 
 
+def fits_phone(page: Page, what: str) -> None:
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    if width > PHONE["width"] + 1:
+        raise CheckFailed(f"phone: {what} scrolls sideways ({width}px wide at {PHONE['width']}px)")
+
+
+def officer_unit(opage: Page, base: str, timeout_ms: int) -> str:
+    """The callsign of the unit the officer is signed on to (one tap on the first unit offered if none);
+    while that unit has no task, "Selesai dinas" and one tap back on the same unit."""
+    opage.goto(base + "/tugas/", wait_until="domcontentloaded")
+    if opage.locator("[data-crew-unit]").count() == 0:
+        choice = opage.locator("[data-crew-choice]").first
+        if choice.count() == 0:
+            raise CheckFailed("the officer is not signed on and /tugas/ offers no unit to sign on to")
+        opage.screenshot(path=str(OUT / "room-tugas-phone-pilih-unit.png"), full_page=True)
+        with opage.expect_navigation(wait_until="domcontentloaded", timeout=timeout_ms):
+            choice.click()
+        if opage.locator("[data-crew-unit]").count() == 0:
+            raise CheckFailed("one tap on a unit in /tugas/ did not sign the officer on")
+    callsign = opage.get_attribute("[data-crew-unit]", "data-crew-unit") or ""
+    log(f"officer signed on to {callsign}")
+    if opage.locator(".task").count() == 0:  # the unit is free: end the shift, and sign on again
+        with opage.expect_navigation(wait_until="domcontentloaded", timeout=timeout_ms):
+            opage.locator("[data-crew-signoff]").click()
+        button = opage.locator(f"[data-crew-choice='{callsign}']")
+        if button.count() != 1 or "Pilih unit Anda untuk dinas ini" not in opage.content():
+            raise CheckFailed(f"after 'Selesai dinas' /tugas/ does not offer {callsign} under 'Pilih unit Anda'")
+        fits_phone(opage, "/tugas/ (choosing a unit)")
+        opage.screenshot(path=str(OUT / "room-tugas-phone-pilih-unit.png"), full_page=True)
+        with opage.expect_navigation(wait_until="domcontentloaded", timeout=timeout_ms):
+            button.click()
+        if opage.get_attribute("[data-crew-unit]", "data-crew-unit") != callsign:
+            raise CheckFailed(f"one tap on {callsign} did not sign the officer on again")
+        log(f"'Selesai dinas' and one tap back on {callsign} work")
+    fits_phone(opage, "/tugas/")
+    return callsign
+
+
+def dispatch_to(page: Page, callsign: str, timeout_ms: int) -> None:
+    """On the incident page: dispatch ``callsign`` — its recommendation, else "Pilih unit lain" with a reason."""
+    rec = page.locator(".rec").filter(has=page.locator("strong.mono", has_text=callsign))
+    if rec.count():
+        reason = rec.first.locator("input[name=override_reason]")
+        if reason.count():
+            reason.fill("unit awak petugas yang diuji (uji CI)")
+        rec.first.locator("button[type=submit]").click()
+    else:
+        form = page.locator("details.other-unit")
+        if form.count() == 0:
+            raise CheckFailed(f"the incident page offers no way to dispatch {callsign}")
+        if form.get_attribute("open") is None:
+            form.locator("summary").click()
+        value = form.locator("option", has_text=callsign).first.get_attribute("value")
+        if not value:
+            raise CheckFailed(f"{callsign} is not among the units the operator may send")
+        form.locator("select[name=unit]").select_option(value)
+        form.locator("input[name=override_reason]").fill("unit awak petugas yang diuji (uji CI)")
+        form.locator("input[name=pull]").check()
+        form.locator("button[type=submit]").click()
+    page.wait_for_load_state("domcontentloaded")
+    try:
+        page.wait_for_selector(f".assignment:has-text('{callsign}')", timeout=timeout_ms)
+    except PlaywrightError as exc:
+        errors = page.locator(".alert-error, .messages .error").all_inner_texts()
+        raise CheckFailed(f"dispatching {callsign} failed: {errors}") from exc
+
+
 def check(args: argparse.Namespace) -> None:
     base = args.base_url.rstrip("/")
     timeout_ms = args.timeout * 1000
@@ -165,6 +236,15 @@ def check(args: argparse.Namespace) -> None:
             live.wait_for_timeout(400)  # the popup fades in
             live.screenshot(path=str(OUT / "room-peta-after.png"))
 
+            # The patrol officer of the incident's Polsek, on their own phone: the unit they are signed on to.
+            officer = browser.new_context(
+                viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="id-ID"
+            )
+            opage = officer.new_page()
+            watch(opage, base, errors, "officer")
+            login(opage, base, args.officer, args.password)
+            officer_callsign = officer_unit(opage, base, timeout_ms)
+
             # The incident page: recommendations with reasons, reporter identity on request.
             page = intake
             page.goto(f"{base}/ops/kejadian/{incident_id}/", wait_until="domcontentloaded")
@@ -181,12 +261,10 @@ def check(args: argparse.Namespace) -> None:
                 if PHONE_NUMBER not in page.inner_text("#pelapor"):
                     raise CheckFailed("the reporter's phone number was not revealed by 'Tampilkan identitas pelapor'")
             page.screenshot(path=str(OUT / "room-kejadian.png"), full_page=True)
-            # One click dispatches the first recommendation; the live part follows.
-            page.locator(".rec").first.locator("button[type=submit]").click()
-            page.wait_for_load_state("domcontentloaded")
-            page.wait_for_selector(".assignment", timeout=timeout_ms)
-            callsign = page.locator(".assignment .mono").first.inner_text()
-            log(f"dispatched {callsign} with one click")
+            # Dispatch the officer's unit (its recommendation, or another unit with a reason).
+            dispatch_to(page, officer_callsign, timeout_ms)
+            callsign = officer_callsign
+            log(f"dispatched {callsign}, the officer's unit")
             page.screenshot(path=str(OUT / "room-kejadian-dispatched.png"), full_page=True)
 
             page.goto(base + "/ops/antrian", wait_until="domcontentloaded")
@@ -211,18 +289,19 @@ def check(args: argparse.Namespace) -> None:
                 width = ppage.evaluate("() => document.documentElement.scrollWidth")
                 if width > PHONE["width"] + 1:
                     raise CheckFailed(f"phone: {path} scrolls sideways ({width}px wide at {PHONE['width']}px)")
-            # The patrol officer of the incident's Polsek, on their own phone.
-            officer = browser.new_context(
-                viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="id-ID"
-            )
-            opage = officer.new_page()
-            watch(opage, base, errors, "officer")
-            login(opage, base, args.officer, args.password)
+            # The officer's phone: their unit's task (and only that), accepted with one tap.
             opage.goto(base + "/tugas/", wait_until="domcontentloaded")
             opage.screenshot(path=str(OUT / "room-tugas-phone.png"), full_page=True)
-            if callsign not in opage.content():
-                raise CheckFailed(f"the officer's view (/tugas/) of {args.officer} does not list {callsign}'s task")
-            opage.locator(".task .btn-huge").first.click()
+            task = opage.locator(f".task:has-text('{number}')")
+            if task.count() != 1:
+                raise CheckFailed(f"the officer's view (/tugas/) of {args.officer} does not list {callsign}'s task "
+                                  f"for {number}")
+            others = opage.locator(".task").count() - 1
+            if others:
+                raise CheckFailed(f"the officer's view lists {others} task(s) besides their unit's ({callsign})")
+            fits_phone(opage, "/tugas/ (task)")
+            with opage.expect_navigation(wait_until="domcontentloaded", timeout=timeout_ms):
+                task.locator(".btn-huge").first.click()
             opage.wait_for_load_state("domcontentloaded")
             opage.wait_for_selector(".task .btn-huge", timeout=timeout_ms)
             opage.screenshot(path=str(OUT / "room-tugas-phone-accepted.png"), full_page=True)

@@ -13,6 +13,10 @@ it are the entries the other actions always write: one ``wilayah.diimpor`` for t
 ``jalan.diimpor`` for the demo street/place list (Semarang: ``data/3374-jalan.csv``) and one
 ``pengguna.dibuat`` per demo account (logins are worth an entry each). A full load therefore adds about 14
 entries instead of ~800 lines of noise, and a second load adds none.
+
+Each demo patrol officer (role *anggota*) is signed on to a unit (an R2) of their Polsek and function
+(``k3i.dispatch.actions.sign_on``, in bulk: listed under ``awak`` in the summary), so that ``/tugas/`` shows
+work at once — only when that account has never been signed on: an officer who signed off stays off.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from k3i.core import audit, events
 from k3i.core.audit import Channel
 from k3i.core.errors import Conflict
 from k3i.dispatch import actions as unit_actions
-from k3i.dispatch.models import PatrolUnit
+from k3i.dispatch.models import PatrolUnit, UnitCrew
 from k3i.organization import actions as org
 from k3i.organization.models import (
     BhabinCoverage,
@@ -48,7 +52,7 @@ from k3i.organization.streets import StreetImportReport, import_streets
 from .geography import DATA_DIR, feature_collection
 from .plan import DEMO_PASSWORD, DEMOS, AccountRec, Plan, build_plan
 
-KINDS = ("fungsi", "polres", "polsek", "pospol", "polsubsektor", "personel", "binaan", "unit", "akun")
+KINDS = ("fungsi", "polres", "polsek", "pospol", "polsubsektor", "personel", "binaan", "unit", "akun", "awak")
 
 
 @dataclass
@@ -223,6 +227,26 @@ class _Loader:
             self.created["akun"] += 1
 
 
+    def crew(self) -> dict[str, str]:
+        """Sign each demo officer (anggota) never signed on before on to a unit they may crew (their Polsek's
+        first R2, else its first unit); ``{username: callsign}`` of those signed on now."""
+        from k3i.core.roles import Role
+
+        names = [a.username for a in self.plan.accounts if a.role == Role.ANGGOTA]
+        done = {}
+        for user in User.objects.filter(username__in=names).select_related("personel").order_by("username"):
+            if UnitCrew.objects.filter(user=user).exists():
+                continue
+            units = sorted(unit_actions.units_to_crew(user), key=lambda u: (u.tipe != PatrolUnit.Tipe.R2, u.callsign))
+            if not units:
+                continue
+            unit = units[0]  # a motorbike (R2) first: the officer on patrol
+            unit_actions.sign_on(None, unit, channel=self.channel, officer=user, bulk=True)
+            self.created["awak"] += 1
+            done[user.get_username()] = unit.callsign
+        return done
+
+
 def _guard(plan: Plan) -> None:
     """One demo Polres per database, never mixed into real data."""
     others = Polres.objects.exclude(kode=plan.polres.kode)
@@ -256,6 +280,7 @@ def load_demo(key: str = "semarang", *, channel: str = Channel.SYSTEM) -> LoadRe
         loader.coverage(personel, kelurahan)
         loader.units(polres, polsek, fungsi)
         loader.accounts(polres, polsek, personel, kelurahan)
+        crew = loader.crew()
         report = LoadReport(plan, polres, loader.created, loader.updated, regions, streets)
         if report.changed:
             summary = {
@@ -266,6 +291,7 @@ def load_demo(key: str = "semarang", *, channel: str = Channel.SYSTEM) -> LoadRe
                 "jalan": streets.counts() if streets else None,
                 "kelurahan_tanpa_bhabin": plan.gaps,
                 "akun_demo": [a.username for a in plan.accounts],
+                "awak": crew,
             }
             audit.record(None, "demo.dimuat", polres, channel=channel, changes=summary, polres_id=polres.pk)
             events.emit("demo.dimuat", {"polres": polres.nama, "dibuat": summary["dibuat"],

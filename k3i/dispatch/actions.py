@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from k3i.core import audit, events
@@ -21,7 +22,7 @@ from k3i.incidents.models import Incident
 from k3i.organization.actions import LAT_RANGE, LON_RANGE, coordinate_errors  # noqa: F401 (re-exported)
 from k3i.organization.models import Fungsi, Polres, Polsek
 
-from .models import Assignment, PatrolUnit, UnitPosition, UnitStatus
+from .models import Assignment, PatrolUnit, UnitCrew, UnitPosition, UnitStatus
 
 # Operational fields a Kapolsek/operator may change for units in their territory …
 UNIT_FIELDS = ("aktif", "home_lat", "home_lon")
@@ -218,20 +219,17 @@ STAMP: dict[str, str] = {
 def may_report(actor: Any, unit: PatrolUnit) -> bool:
     """May ``actor`` report for this unit (its position and state, its assignment's steps)?
 
-    The unit's own crew or device: holds ``report_unit`` and sees the unit (territory, function); an
-    *anggota* must moreover be a member of the unit's Polsek (``personel.polsek``; none = Mapolres) and, when
-    both name one, of its function. Operators, Kapolsek and Kabagops report for any unit they see.
+    Holds ``report_unit`` and sees the unit (territory, function). An *anggota* (patrol officer) only for the
+    unit they are signed on to now (``sign_on``, "unit log-on"), and only while they may crew it
+    (``may_crew``: member of the unit's Polsek and function). Operators, Kapolsek and Kabagops report for any
+    unit they see.
     """
     if not can(actor, "report_unit"):
         return False
-    if not PatrolUnit.objects.restrict(actor, "view").filter(pk=unit.pk).exists():
-        return False
     if actor.role == Role.ANGGOTA:
-        p = actor.personel
-        if p is None or p.polsek_id != unit.polsek_id:
-            return False
-        return not (p.fungsi_id and unit.fungsi_id and p.fungsi_id != unit.fungsi_id)
-    return True
+        return _crew_error(actor, unit) is None and UnitCrew.objects.filter(
+            user=actor, unit=unit, signed_off_at__isnull=True).exists()
+    return PatrolUnit.objects.restrict(actor, "view").filter(pk=unit.pk).exists()
 
 
 def may_dispatch(actor: Any, incident: Incident) -> bool:
@@ -679,3 +677,228 @@ def advance_assignment(actor: Any, assignment: Assignment, status: str, *, chann
         if incident_changed:
             emit_incident("kejadian.diperbarui", incident)
     return a
+
+
+# --- Crew: the officer signs on to the unit they ride for the shift ("unit log-on") -----------------------
+
+# Who may sign another officer on or off a unit (the roll call at the apel): the desk roles that send units
+# (operator, Kapolsek, Kabagops) — the same role set as ``dispatch_incident``.
+CREW_DESK_PERMISSION = "dispatch_incident"
+
+
+def crew_name(user: Any) -> str:
+    """The name shown for a crew member: the personel record's, else the account's, else the username."""
+    p = getattr(user, "personel", None)
+    return (p.nama if p is not None else "") or user.get_full_name() or user.get_username()
+
+
+def _place(polsek: Any) -> str:
+    return polsek.nama if polsek is not None else "Mapolres"
+
+
+def _crew_error(officer: Any, unit: PatrolUnit) -> str | None:
+    """Why ``officer`` may not crew ``unit`` (Indonesian), or ``None`` when they may.
+
+    Today's rule: a patrol officer (*anggota*, ``report_unit``) who sees the unit and is a member of its
+    Polsek (``personel.polsek``; none = Mapolres) and, when both name one, of its function.
+    """
+    who = crew_name(officer)
+    if getattr(officer, "role", "") != Role.ANGGOTA or not can(officer, "report_unit"):
+        return f"{who} bukan anggota (petugas patroli): hanya anggota yang menjadi awak unit patroli."
+    p = officer.personel
+    if p is None:
+        return f"Akun {officer.get_username()} belum terhubung dengan data personel: hubungi admin sistem."
+    if p.polsek_id != unit.polsek_id:
+        return f"Unit {unit.callsign} adalah unit {_place(unit.polsek)}, sedangkan {who} anggota {_place(p.polsek)}."
+    if p.fungsi_id and unit.fungsi_id and p.fungsi_id != unit.fungsi_id:
+        return (f"Unit {unit.callsign} adalah unit {unit.fungsi.singkatan if unit.fungsi else 'fungsi lain'}, "
+                f"sedangkan {who} anggota {p.fungsi.singkatan if p.fungsi else 'fungsi lain'}.")
+    if not PatrolUnit.objects.restrict(officer, "view").filter(pk=unit.pk).exists():
+        return f"Unit {unit.callsign} berada di luar wilayah atau fungsi akun {officer.get_username()}."
+    return None
+
+
+def may_crew(officer: Any, unit: PatrolUnit) -> bool:
+    """May ``officer`` sign on to ``unit`` (``_crew_error`` gives the reason when not)?"""
+    return _crew_error(officer, unit) is None
+
+
+def units_to_crew(officer: Any) -> Any:
+    """The active units ``officer`` may sign on to (``may_crew``), by callsign; none for other roles."""
+    if getattr(officer, "role", "") != Role.ANGGOTA or getattr(officer, "personel", None) is None:
+        return PatrolUnit.objects.none()
+    p = officer.personel
+    units = PatrolUnit.objects.restrict(officer, "view").filter(aktif=True, polsek_id=p.polsek_id)
+    if p.fungsi_id:
+        units = units.filter(Q(fungsi_id=p.fungsi_id) | Q(fungsi__isnull=True))
+    return units.select_related("polsek", "fungsi").order_by("callsign")
+
+
+def signed_on_unit(user: Any) -> PatrolUnit | None:
+    """The unit ``user`` is signed on to now, or ``None``."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    row = UnitCrew.objects.filter(user=user, signed_off_at__isnull=True).select_related(
+        "unit", "unit__polsek", "unit__fungsi").first()
+    return row.unit if row is not None else None
+
+
+def crew_of(units: Any) -> dict[int, list[UnitCrew]]:
+    """Current crew of each unit (``{unit id: [UnitCrew …]}``, earliest sign-on first)."""
+    rows = UnitCrew.objects.filter(unit__in=units, signed_off_at__isnull=True).select_related(
+        "user", "user__personel", "signed_on_by").order_by("signed_on_at", "pk")
+    out: dict[int, list[UnitCrew]] = {}
+    for r in rows:
+        out.setdefault(r.unit_id, []).append(r)
+    return out
+
+
+def find_officer(actor: Any, user_id: Any) -> Any:
+    """The account ``user_id`` as a desk role may name it: an active user of the actor's Polres whose
+    personel record lies in the actor's territory (Polres-wide desks: any). ``NotFound`` otherwise."""
+    from k3i.accounts.models import User
+    from k3i.core.access import scope_for
+
+    if isinstance(user_id, bool) or not isinstance(user_id, int) or not 1 <= user_id <= 2**53:
+        raise ValidationFailed.field("user_id", "user_id harus nomor pengguna (bilangan bulat positif).")
+    officer = User.objects.select_related("personel", "personel__polsek", "personel__fungsi").filter(
+        pk=user_id, is_active=True, polres_id=getattr(actor, "polres_id", None) or 0).first()
+    scope = scope_for(actor)
+    if officer is None or (scope.polsek_ids is not None and (
+            officer.personel is None or officer.personel.polsek_id not in scope.polsek_ids)):
+        raise NotFound("Anggota tidak ditemukan.")
+    return officer
+
+
+def _resolve_officer(actor: Any, unit: PatrolUnit | None, officer: Any, doing: str) -> tuple[Any, bool]:
+    """``(officer, by_desk)`` after the permission checks common to signing on and off (``actor`` ``None``: the
+    system, e.g. the demo loader, naming the officer)."""
+    if actor is None:
+        if officer is None:
+            raise ValidationFailed.field("user_id", f"Sebutkan anggota yang {doing}.")
+        return officer, True
+    if unit is not None:
+        _visible_or_404(actor, unit=unit)
+    if officer is None or officer.pk == actor.pk:
+        if actor.role == Role.ANGGOTA:
+            return actor, False
+        if can(actor, CREW_DESK_PERMISSION):
+            raise ValidationFailed.field("user_id", f"Sebutkan anggota yang {doing} (user_id): peran Anda sendiri "
+                                                    "tidak menjadi awak unit patroli.")
+        raise PermissionDenied("Peran Anda tidak dapat menjadi awak unit patroli.")
+    if not can(actor, CREW_DESK_PERMISSION):
+        if actor.role == Role.ANGGOTA:
+            raise PermissionDenied("Anggota hanya dapat masuk atau selesai dinas untuk dirinya sendiri.")
+        raise PermissionDenied("Peran Anda tidak dapat mengatur awak unit patroli.")
+    return find_officer(actor, officer.pk), True
+
+
+def _crew_event(aksi: str, row: UnitCrew, actor: Any, unit: PatrolUnit) -> None:
+    crew = [r.user for r in crew_of([unit.pk]).get(unit.pk, [])]
+    by_other = actor is None or actor.pk != row.user_id
+    events.emit("unit.awak", {
+        "unit_id": unit.pk, "callsign": unit.callsign, "aksi": aksi, "user_id": row.user_id,
+        "username": row.user.get_username(), "nama": crew_name(row.user),
+        "oleh": (actor.get_username() if actor is not None else "sistem") if by_other else "",
+        "awak": [{"user_id": u.pk, "username": u.get_username(), "nama": crew_name(u)} for u in crew],
+    }, polres_id=unit.polres_id, polsek_id=unit.polsek_id,
+        fungsi_kode=unit.fungsi.kode if unit.fungsi_id and unit.fungsi else "")
+
+
+def _end_crew(actor: Any, row: UnitCrew, *, channel: str, now: datetime, by_desk: bool, reason: str) -> None:
+    """End one open sign-on (inside the caller's transaction). An officer leaving, on their own, a unit that
+    still has an active assignment and no other crew is refused: the task would have nobody to report it."""
+    unit = row.unit
+    if not by_desk and not UnitCrew.objects.filter(unit=unit, signed_off_at__isnull=True).exclude(pk=row.pk).exists():
+        active = Assignment.objects.filter(unit=unit, status__in=Assignment.ACTIVE).select_related("incident").first()
+        if active is not None:
+            raise Conflict(
+                f"Unit {unit.callsign} masih bertugas pada {active.incident.number} dan Anda awak terakhirnya: "
+                "selesaikan tugas itu dulu, atau minta operator mengakhiri dinas Anda.",
+                [{"field": "unit_id", "message": "unit masih memiliki penugasan aktif"}])
+    row.signed_off_at = now
+    row.signed_off_by = actor if getattr(actor, "is_authenticated", False) else None
+    row.save(update_fields=["signed_off_at", "signed_off_by"])
+    audit.record(actor, "unit.awak_keluar", row, channel=channel, polres_id=unit.polres_id, changes={
+        "unit": unit.pk, "callsign": unit.callsign, "anggota": row.user.get_username(), "anggota_id": row.user_id,
+        "oleh_petugas": by_desk, "alasan": reason,
+    })
+    _crew_event("keluar", row, actor, unit)
+
+
+def sign_on(actor: Any, unit: PatrolUnit, *, channel: str, officer: Any = None, bulk: bool = False) -> UnitCrew:
+    """Sign an officer on to ``unit`` for the shift; returns the open ``UnitCrew`` row.
+
+    - ``officer`` ``None`` (or the actor): the actor signs themselves on — a patrol officer (*anggota*) who may
+      crew the unit (``may_crew``: their Polsek and function), else ``PermissionDenied`` with the reason.
+    - ``officer`` another account: only a desk role (operator, Kapolsek, Kabagops; the roll call at the apel)
+      who sees the unit and the officer (their territory); recorded with who did it.
+    - One unit at a time: a sign-on to another unit ends the previous one (same transaction, its own ledger
+      entry and event) — refused while the officer alone crews a unit that has an active assignment, unless a
+      desk role does it. Signing on again to the same unit changes nothing (a retried request is harmless).
+    - Audit ``unit.awak_masuk`` and live event ``unit.awak`` in the unit's territory. ``actor`` ``None`` is the
+      system; with ``bulk=True`` (the demo loader, which writes one summarising entry) neither is written.
+    """
+    if bulk and actor is not None:
+        raise ValueError("bulk hanya untuk sistem (actor None)")
+    officer, by_desk = _resolve_officer(actor, unit, officer, "dimasukkan ke unit")
+    error = _crew_error(officer, unit)
+    if error is not None:
+        if by_desk:
+            raise ValidationFailed.field("user_id", error)
+        raise PermissionDenied(error)
+    from k3i.accounts.models import User
+
+    now = timezone.now()
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=officer.pk).first()  # one sign-on at a time per officer
+        unit = PatrolUnit.objects.select_related("polsek", "fungsi").get(pk=unit.pk)
+        current = UnitCrew.objects.select_related("unit", "unit__fungsi", "user").filter(
+            user=officer, signed_off_at__isnull=True).first()
+        if current is not None and current.unit_id == unit.pk:
+            return current
+        if not unit.aktif:
+            raise Conflict(f"Unit {unit.callsign} tidak aktif: pilih unit lain.",
+                           [{"field": "unit_id", "message": "unit tidak aktif"}])
+        if current is not None:
+            _end_crew(actor, current, channel=channel, now=now, by_desk=by_desk,
+                      reason=f"pindah ke unit {unit.callsign}")
+        try:
+            with transaction.atomic():
+                row = UnitCrew.objects.create(unit=unit, user=officer, signed_on_at=now,
+                                              signed_on_by=actor if by_desk else officer)
+        except IntegrityError as exc:
+            raise Conflict(f"{crew_name(officer)} baru saja masuk dinas pada unit lain: muat ulang halaman.") from exc
+        row.unit, row.user = unit, officer
+        if bulk:
+            return row
+        audit.record(actor, "unit.awak_masuk", row, channel=channel, polres_id=unit.polres_id, changes={
+            "unit": unit.pk, "callsign": unit.callsign, "anggota": officer.get_username(), "anggota_id": officer.pk,
+            "oleh_petugas": by_desk, "sebelumnya": current.unit.callsign if current is not None else None,
+        })
+        _crew_event("masuk", row, actor, unit)
+    return row
+
+
+def sign_off(actor: Any, *, channel: str, officer: Any = None, unit: PatrolUnit | None = None) -> UnitCrew | None:
+    """End an officer's shift on their unit ("Selesai dinas"); returns the ended row, or ``None`` when there was
+    nothing to end (not signed on — or, with ``unit``, not on that unit: a retried or stale request changes
+    nothing and never ends a later sign-on to another unit).
+
+    ``officer`` ``None``: the actor themselves (an *anggota*); another account: a desk role of the officer's
+    territory who sees the unit. The last crew member cannot leave a unit with an active assignment on their
+    own (``Conflict``); a desk role can. Audit ``unit.awak_keluar``, live event ``unit.awak``.
+    """
+    officer, by_desk = _resolve_officer(actor, unit, officer, "diakhiri dinasnya")
+    from k3i.accounts.models import User
+
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=officer.pk).first()
+        current = UnitCrew.objects.select_related("unit", "unit__fungsi", "user", "user__personel").filter(
+            user=officer, signed_off_at__isnull=True).first()
+        if current is None or (unit is not None and current.unit_id != unit.pk):
+            return None
+        if by_desk:
+            _visible_or_404(actor, unit=current.unit)
+        _end_crew(actor, current, channel=channel, now=timezone.now(), by_desk=by_desk, reason="selesai dinas")
+    return current

@@ -1,6 +1,7 @@
 """Patrol units and dispatch over the API.
 
-Units: list, detail, PATCH (active / home base), positions and state from the crew's phone or an AVL device.
+Units: list, detail (with the crew signed on now), PATCH (active / home base), signing an officer on and off
+a unit (crew), positions and state from the crew's phone or an AVL device.
 Dispatch: recommendations for an incident, dispatching a unit, the assignment's steps, closing and reopening
 the incident. Every route calls one action or selector; out of the user's scope is 404.
 """
@@ -35,9 +36,14 @@ from k3i.organization.api import (
 
 from .actions import (
     advance_assignment,
+    crew_name,
+    crew_of,
     dispatch_unit,
+    find_officer,
     record_positions,
     set_unit_status,
+    sign_off,
+    sign_on,
     update_patrol_unit,
 )
 from .models import Assignment, PatrolUnit, UnitStatus
@@ -137,12 +143,37 @@ def list_units(request: HttpRequest, filters: Query[UnitFilter]) -> dict[str, An
     return page(qs.order_by("callsign", "id"), filters, unit_out)
 
 
+class CrewOut(Schema):
+    user_id: int
+    username: str = Field(..., description="Nama pengguna anggota")
+    nama: str = Field(..., description="Nama anggota (data personel)")
+    signed_on_at: datetime = Field(..., description="Masuk dinas pada unit ini sejak")
+    signed_on_by: str | None = Field(None, description="Nama pengguna petugas yang memasukkannya (apel); kosong: "
+                                     "anggota itu sendiri")
+
+
+class UnitDetailOut(UnitOut):
+    crew: list[CrewOut] = Field(..., description="Awak unit yang sedang masuk dinas (anggota yang masuk dinas pada "
+                                "unit ini), paling awal dulu")
+
+
+def unit_detail_out(u: PatrolUnit) -> dict[str, Any]:
+    crew = crew_of([u.pk]).get(u.pk, [])
+    return {**unit_out(u), "crew": [
+        {"user_id": r.user_id, "username": r.user.get_username(), "nama": crew_name(r.user),
+         "signed_on_at": r.signed_on_at,
+         "signed_on_by": r.signed_on_by.get_username() if r.signed_on_by_id and r.signed_on_by_id != r.user_id
+         and r.signed_on_by else None}
+        for r in crew]}
+
+
 @router.get(
-    "/units/{id}", response={200: UnitOut, **READ_ERRORS}, summary="Rincian unit patroli",
-    description="Satu unit patroli. Di luar lingkup pengguna: 404.",
+    "/units/{id}", response={200: UnitDetailOut, **READ_ERRORS}, summary="Rincian unit patroli",
+    description="Satu unit patroli, dengan awaknya yang sedang masuk dinas (nama pengguna dan nama). Di luar "
+    "lingkup pengguna: 404.",
 )
 def get_unit(request: HttpRequest, id: Id) -> dict[str, Any]:
-    return unit_out(_get_unit(request, id))
+    return unit_detail_out(_get_unit(request, id))
 
 
 @router.patch(
@@ -155,6 +186,70 @@ def patch_unit(request: HttpRequest, id: Id, payload: UnitPatch) -> dict[str, An
     unit = _get_unit(request, id)
     unit = update_patrol_unit(user_of(request), unit, channel=Channel.API, **payload.model_dump(exclude_unset=True))
     return unit_out(unit)
+
+
+# --- Crew: signing an officer on and off a unit ---------------------------------------------------
+
+
+class CrewIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: int | None = Field(None, ge=1, le=MAX_ID, description="Anggota yang dimasukkan (hanya operator, Kapolsek, "
+                                "Kabagops: apel); kosong = diri sendiri")
+
+
+class CrewQuery(Schema):
+    user_id: int | None = Field(None, ge=1, le=MAX_ID, description="Anggota yang diakhiri dinasnya (hanya operator, "
+                                "Kapolsek, Kabagops); kosong = diri sendiri")
+
+
+_CREW_BODY = {"required": False, "content": {"application/json": {"schema": CrewIn.model_json_schema()}}}
+
+
+@router.post(
+    "/units/{id}/crew", response={200: UnitDetailOut, 409: ErrorOut, **WRITE_ERRORS}, summary="Masuk dinas pada unit",
+    description="Anggota (petugas patroli) masuk dinas pada unit ini untuk shiftnya (tanpa isi, atau `{}`): hanya "
+    "unit Polsek dan fungsinya sendiri (403 dengan alasannya). Satu unit sekaligus: masuk dinas pada unit lain "
+    "mengakhiri yang sebelumnya — ditolak (409) bila ia awak terakhir unit yang masih punya penugasan aktif. Operator, "
+    "Kapolsek dan Kabagops memasukkan anggota di wilayahnya dengan `{\"user_id\": …}` (apel), tercatat siapa yang "
+    "melakukannya. Mengulang permintaan yang sama tidak mengubah apa pun. Setelah masuk dinas, anggota melaporkan "
+    "posisi, status dan langkah penugasan hanya untuk unit ini. Buku audit `unit.awak_masuk`, peristiwa langsung "
+    "`unit.awak`.",
+    openapi_extra={"requestBody": _CREW_BODY},
+)
+def post_crew(request: HttpRequest, id: Id) -> dict[str, Any]:
+    unit = _get_unit(request, id)
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed.field("body", "Isi permintaan bukan JSON yang sah.") from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ValidationFailed.field("body", "Kirim objek JSON: {} untuk diri sendiri, atau {\"user_id\": …}.")
+    unknown = sorted(set(data) - {"user_id"})
+    if unknown:
+        raise ValidationFailed("Kolom tidak dikenal: " + ", ".join(unknown) + ".",
+                               [{"field": f, "message": "kolom tidak dikenal"} for f in unknown])
+    user = user_of(request)
+    officer = find_officer(user, data["user_id"]) if data.get("user_id") is not None else None
+    sign_on(user, unit, channel=Channel.API, officer=officer)
+    return unit_detail_out(_get_unit(request, id))
+
+
+@router.delete(
+    "/units/{id}/crew", response={200: UnitDetailOut, 409: ErrorOut, **WRITE_ERRORS}, summary="Selesai dinas",
+    description="Anggota mengakhiri dinasnya pada unit ini; operator, Kapolsek dan Kabagops untuk anggota di "
+    "wilayahnya dengan `?user_id=`. Bila anggota itu tidak sedang masuk dinas pada unit ini, tidak ada yang diubah "
+    "(permintaan yang diulang aman). Awak terakhir unit yang masih punya penugasan aktif tidak dapat keluar sendiri "
+    "(409): selesaikan tugasnya, atau minta operator. Buku audit `unit.awak_keluar`, peristiwa langsung `unit.awak`.",
+)
+def delete_crew(request: HttpRequest, id: Id, params: Query[CrewQuery]) -> dict[str, Any]:
+    unit = _get_unit(request, id)
+    user = user_of(request)
+    officer = find_officer(user, params.user_id) if params.user_id is not None else None
+    sign_off(user, channel=Channel.API, officer=officer, unit=unit)
+    return unit_detail_out(_get_unit(request, id))
 
 
 # --- Positions and unit state (the crew's phone, AVL devices) -------------------------------------
@@ -187,8 +282,8 @@ _POSITIONS_BODY = {
     "/units/{id}/positions", response={201: PositionsOut, **WRITE_ERRORS}, summary="Laporkan posisi unit",
     description="Satu posisi (objek) atau beberapa (daftar, paling banyak 500) dengan waktu perangkat. Posisi yang "
     "lebih lama dari posisi terakhir disimpan sebagai jejak tetapi tidak memindahkan unit; waktu perangkat lebih "
-    "dari 2 menit di masa depan ditolak. Oleh awak unit (anggota Polsek unit itu dengan izin lapor unit) atau "
-    "operator/Kapolsek; peristiwa langsung `unit.posisi`. Kesalahan per kolom diberi nomor urut posisi "
+    "dari 2 menit di masa depan ditolak. Oleh awak unit (anggota yang sedang masuk dinas pada unit itu: "
+    "`POST /api/v1/units/{id}/crew`) atau operator/Kapolsek; peristiwa langsung `unit.posisi`. Kesalahan per kolom diberi nomor urut posisi "
     "(mis. `1.device_time`) bila yang dikirim daftar.",
     openapi_extra={"requestBody": _POSITIONS_BODY},
 )

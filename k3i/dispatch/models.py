@@ -157,3 +157,46 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} → {self.incident_id} ({self.status})"
+
+
+class UnitCrew(models.Model):
+    """An officer signed on to a patrol unit for a shift ("unit log-on"): one unit at a time per officer
+    (the database allows one open sign-on per user), several officers per unit. Ended by ``signed_off_at``;
+    the rows stay as the history of who crewed which unit when. Who signed the officer on or off (the
+    officer, or a desk role at the roll call) is kept in ``signed_on_by`` / ``signed_off_by``."""
+
+    unit = models.ForeignKey(PatrolUnit, on_delete=models.PROTECT, related_name="crew")
+    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="crew_shifts",
+                             verbose_name="anggota")
+    signed_on_at = models.DateTimeField("masuk dinas")
+    signed_off_at = models.DateTimeField("selesai dinas", null=True, blank=True)
+    signed_on_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name="dimasukkan oleh")
+    signed_off_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+", verbose_name="diakhiri oleh")
+
+    # Read through the unit: whoever sees the unit sees its crew.
+    objects = RestrictedManager()
+    perm_name = "patrolunit"
+
+    class Meta:
+        verbose_name = "awak unit"
+        verbose_name_plural = "awak unit"
+        ordering = ["-signed_on_at"]
+        indexes = [models.Index(fields=["unit", "signed_off_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=Q(signed_off_at__isnull=True),
+                                    name="one_open_crew_signon_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.unit_id}"
+
+    @staticmethod
+    def scope_q(scope: Scope) -> Q:
+        q = Q(unit__polres_id=scope.polres_id)
+        if scope.polsek_ids is not None:
+            q &= Q(unit__polsek_id__in=scope.polsek_ids)
+        if scope.fungsi_ids is not None:
+            q &= Q(unit__fungsi_id__in=scope.fungsi_ids)
+        return q

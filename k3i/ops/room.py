@@ -21,7 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from k3i.accounts.decorators import login_required_2fa as login_required
 from k3i.core.access import can
@@ -823,23 +823,22 @@ def terima(request: HttpRequest) -> HttpResponse:
 
 def my_units(user: Any) -> QuerySet[PatrolUnit]:
     """The units whose assignments this user works on from the phone view, as
-    ``k3i.dispatch.actions.may_report`` decides: a patrol officer (*anggota*) the units of their own Polsek
-    (their personel record; none = Mapolres) and function; a desk role (operator, Kapolsek, Kabagops) every
-    unit it sees."""
-    units = PatrolUnit.objects.restrict(user, "view").filter(aktif=True)
+    ``k3i.dispatch.actions.may_report`` decides: a patrol officer (*anggota*) only the unit they are signed on
+    to now (none when not signed on); a desk role (operator, Kapolsek, Kabagops) every active unit it sees."""
+    from k3i.dispatch.actions import may_crew, signed_on_unit
+
+    units = PatrolUnit.objects.restrict(user, "view")
     if getattr(user, "role", "") == "anggota":
-        personel = getattr(user, "personel", None)
-        if personel is None:
+        unit = signed_on_unit(user)
+        if unit is None or not may_crew(user, unit):
             return units.none()
-        units = units.filter(polsek_id=personel.polsek_id)
-        if personel.fungsi_id:
-            units = units.filter(Q(fungsi_id=personel.fungsi_id) | Q(fungsi__isnull=True))
-    return units
+        return units.filter(pk=unit.pk)
+    return units.filter(aktif=True)
 
 
 def my_assignments(user: Any) -> list[Assignment]:
-    """Active assignments of my units — also to an incident beyond my own territory: the crew must know
-    where it is sent (never the reporter's identity)."""
+    """Active assignments of my units (an officer: of the unit they are signed on to) — also to an incident
+    beyond my own territory: the crew must know where it is sent (never the reporter's identity)."""
     return list(
         Assignment.objects.filter(status__in=Assignment.ACTIVE, unit__in=my_units(user))
         .select_related("incident", "incident__kelurahan", "unit")
@@ -847,13 +846,47 @@ def my_assignments(user: Any) -> list[Assignment]:
     )
 
 
+def _tugas_post(request: HttpRequest) -> HttpResponse:
+    """The officer signs on to a unit (``aksi=masuk``, ``unit``) or ends the shift on it (``aksi=keluar``,
+    ``unit``: a repeated or stale form never ends a later sign-on to another unit); then back to ``/tugas/``."""
+    from k3i.dispatch.actions import sign_off, sign_on
+
+    user = request.user
+    aksi = request.POST.get("aksi") or ""
+    unit = PatrolUnit.objects.restrict(user, "view").filter(pk=_int(request.POST.get("unit")) or 0).first()
+    if aksi not in ("masuk", "keluar"):
+        messages.error(request, _("Tindakan tidak dikenal."))
+    elif unit is None:
+        messages.error(request, _("Unit patroli tidak ditemukan."))
+    else:
+        try:
+            if aksi == "masuk":
+                sign_on(user, unit, channel=CHANNEL)
+            else:
+                sign_off(user, channel=CHANNEL, unit=unit)
+        except K3iError as exc:
+            _error(request, exc)
+        else:
+            text = _("Anda masuk dinas pada %(unit)s.") if aksi == "masuk" else _("Dinas Anda pada %(unit)s selesai.")
+            messages.success(request, text % {"unit": unit.callsign})
+    return redirect("ops:tugas")
+
+
 @login_required
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 def tugas(request: HttpRequest) -> HttpResponse:
-    """``/tugas/``: my current assignment, accept, status buttons, the location in a maps app."""
+    """``/tugas/``: the patrol officer's phone. Not signed on: "Pilih unit Anda untuk dinas ini" with the units
+    they may crew and a one-tap sign-on (POST). Signed on: the unit, "Selesai dinas", and the unit's current
+    assignment — accept, status buttons, the location in a maps app. A desk role sees its units' tasks."""
+    from k3i.dispatch.actions import crew_of, signed_on_unit, units_to_crew
+
     user = request.user
     _require(user, "view_incident")
     _require(user, "report_unit")
+    if request.method == "POST":
+        return _tugas_post(request)
+    crew_mode = getattr(user, "role", "") == "anggota"
+    crew_unit = signed_on_unit(user) if crew_mode else None
     stream = stream_url()
     items = [
         {
@@ -862,7 +895,14 @@ def tugas(request: HttpRequest) -> HttpResponse:
         }
         for a in my_assignments(user)
     ]
-    ctx = {"items": items, "units": list(my_units(user)), "stream_url": stream}
+    ctx: dict[str, Any] = {"items": items, "units": list(my_units(user)), "stream_url": stream,
+                           "crew_mode": crew_mode, "crew_unit": crew_unit, "choices": []}
+    if crew_unit is not None:
+        ctx["crew"] = crew_of([crew_unit.pk]).get(crew_unit.pk, [])
+    elif crew_mode:
+        choices = list(units_to_crew(user))
+        crews = crew_of(choices)
+        ctx["choices"] = [{"unit": u, "crew": crews.get(u.pk, [])} for u in choices]
     if request.GET.get("bagian") or request.headers.get("HX-Request"):
         return render(request, "ops/room/_tugas_list.html", ctx)
     return render(request, "ops/room/tugas.html", ctx)

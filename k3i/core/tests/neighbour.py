@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from k3i.accounts.models import User
 from k3i.core.roles import Role
-from k3i.dispatch.models import PatrolUnit
+from k3i.dispatch.models import PatrolUnit, UnitCrew
 from k3i.organization.models import (
     BhabinCoverage,
     Pangkat,
@@ -93,4 +95,10 @@ def add_neighbour(world: World) -> dict[str, Any]:
 
     mk("kapolres_salatiga", Role.KAPOLRES)
     mk("kapolsek_argomulyo", Role.KAPOLSEK, "polsek", ps)
+    # Unit crews: an officer of each Polres signed on to a unit of their own Polsek.
+    officer = mk("anggota_argomulyo", Role.ANGGOTA, "polsek", ps)
+    now = timezone.now()
+    n["crew"] = UnitCrew.objects.create(unit=n["unit"], user=officer, signed_on_at=now)
+    n["world_crew"] = UnitCrew.objects.create(unit=world.units["semarang_utara"],
+                                              user=world.users["anggota_semarang_utara"], signed_on_at=now)
     return n

@@ -185,10 +185,16 @@ def _incident_rule(t: UserTerritory, incident: Any) -> bool:
     return incident.polsek_id in t.polsek_ids
 
 
+def _crew_rule(t: UserTerritory, crew: Any) -> bool:
+    # Who crews a unit is seen by whoever sees the unit (the unit's rule; the role check is already done).
+    return visible_by_rules(None, t, crew.unit, "view_patrolunit")
+
+
 SPECIAL_RULES: dict[str, Callable[[UserTerritory, Any], bool]] = {
     "organization.region": _region_rule,
     "core.auditentry": _audit_rule,
     "incidents.incident": _incident_rule,
+    "dispatch.unitcrew": _crew_rule,
 }
 
 

@@ -51,3 +51,12 @@ def assert_error(response: Any, status: int, field: str | None = None) -> dict[s
     if field is not None:
         assert field in {e["field"] for e in body["errors"]}, body
     return body
+
+
+def sign_on_crew(w: World, *keys: str) -> None:
+    """The world's patrol officers ``anggota_<key>`` sign on to their Polsek's unit ``w.units[key]`` (as the
+    demo loader does for its officers): until then an officer may report for no unit (``may_report``)."""
+    from k3i.dispatch.actions import sign_on
+
+    for key in keys or ("semarang_tengah", "semarang_utara"):
+        sign_on(w.users[f"anggota_{key}"], w.units[key], channel=Channel.WEB)

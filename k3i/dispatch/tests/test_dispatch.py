@@ -17,7 +17,7 @@ from k3i.dispatch.models import Assignment, PatrolUnit, UnitStatus
 from k3i.incidents.models import Incident, IncidentLog
 from k3i.testing import run_on_sqlite_file
 
-from .helpers import BRUMBUNGAN, assert_error, make_incident, post, put_at
+from .helpers import BRUMBUNGAN, assert_error, make_incident, post, put_at, sign_on_crew
 
 
 def dispatch_url(incident) -> str:
@@ -195,7 +195,8 @@ def test_the_timestamp_chain_drives_unit_and_incident(world, login):
     tengah, utara = world.units["semarang_tengah"], world.units["semarang_utara"]
     c = login("operator")
     a = post(c, dispatch_url(incident), {"unit_id": tengah.pk}).json()
-    crew = login("anggota_semarang_tengah")  # the unit's own officer, from their phone
+    sign_on_crew(world, "semarang_tengah")
+    crew = login("anggota_semarang_tengah")  # the unit's own officer (signed on to it), from their phone
 
     r = post(crew, status_url(a), {"status": "diterima"})
     assert r.status_code == 200 and r.json()["accepted_at"]
@@ -267,6 +268,7 @@ STATUS_ACCESS = {
 
 @pytest.mark.parametrize(("username", "status"), sorted(STATUS_ACCESS.items()))
 def test_who_may_advance_an_assignment(world, login, username, status):
+    sign_on_crew(world)
     incident = make_incident(world)
     a = dispatch_unit(world.user("operator"), incident, world.units["semarang_tengah"], channel=Channel.API)
     r = post(login(username), status_url(a), {"status": "menuju"})

@@ -20,6 +20,8 @@ from k3i.dispatch.actions import dispatch_unit
 from k3i.dispatch.staleness import status_label, status_labels
 from k3i.incidents.models import IncidentLog
 
+from .helpers import sign_on_crew
+
 TENGAH = "semarang_tengah"
 
 
@@ -90,6 +92,7 @@ def test_a_received_report_is_still_received(world, incidents, client):
 
 
 def test_officer_phone_in_english(world, incidents, login):
+    sign_on_crew(world, TENGAH)
     c = english(login("anggota_semarang_tengah"))
     dispatch_unit(world.user("operator"), incidents["miroto"], world.units[TENGAH], channel="web",
                   override_reason="unit Polsek terdekat")

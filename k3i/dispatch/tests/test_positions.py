@@ -16,7 +16,7 @@ from k3i.dispatch.actions import dispatch_unit, record_positions, set_unit_statu
 from k3i.dispatch.models import UnitPosition, UnitStatus
 from k3i.dispatch.staleness import is_stale, status_label, status_labels
 
-from .helpers import assert_error, make_incident, post, put_at
+from .helpers import assert_error, make_incident, post, put_at, sign_on_crew
 
 
 def url(unit) -> str:
@@ -29,6 +29,7 @@ def iso(minutes_ago: float = 0.0) -> str:
 
 def test_single_position_moves_the_unit_with_one_event_and_audit_entry(world, login):
     unit = world.units["semarang_tengah"]
+    sign_on_crew(world, "semarang_tengah")
     before = latest_id()
     r = post(login("anggota_semarang_tengah"), url(unit),
              {"lat": -6.975, "lon": 110.415, "device_time": iso(1), "speed_kmh": 32.5, "heading": 90, "accuracy_m": 8})
@@ -115,7 +116,7 @@ def test_a_small_clock_skew_is_accepted(world):
 
 # user → status code when posting a position for the Semarang Tengah unit
 POSITION_ACCESS = {
-    "anggota_semarang_tengah": 201,  # the unit's own crew (a member of its Polsek)
+    "anggota_semarang_tengah": 201,  # the unit's own crew (signed on to it)
     "operator": 201, "operator_semarang_tengah": 201, "kapolsek_semarang_tengah": 201, "kabagops": 201,
     "admin": 201,  # device accounts
     "bhabin_miroto": 403,  # sees the unit but does not report for it
@@ -129,6 +130,7 @@ POSITION_ACCESS = {
 @pytest.mark.parametrize(("username", "status"), sorted(POSITION_ACCESS.items()))
 def test_who_may_report_a_position(world, login, username, status):
     unit = world.units["semarang_tengah"]
+    sign_on_crew(world)
     r = post(login(username), url(unit), {"lat": -6.97, "lon": 110.41, "device_time": iso()})
     assert r.status_code == status, (username, r.content)
     assert UnitPosition.objects.filter(unit=unit).exists() == (status == 201)
@@ -199,6 +201,7 @@ def test_bad_status_label_settings_fail_loudly(settings, raw):
 
 def test_the_crew_sets_its_state_and_the_ops_room_sees_it(world, login):
     unit = world.units["semarang_tengah"]
+    sign_on_crew(world)
     before = latest_id()
     r = post(login("anggota_semarang_tengah"), f"/api/v1/units/{unit.pk}/status",
              {"status": "tidak_tersedia", "note": "ban bocor"})
@@ -216,6 +219,7 @@ def test_the_crew_sets_its_state_and_the_ops_room_sees_it(world, login):
 
 def test_a_busy_unit_cannot_be_made_free_by_hand(world):
     unit = world.units["semarang_tengah"]
+    sign_on_crew(world, "semarang_tengah")
     incident = make_incident(world)
     dispatch_unit(world.user("operator"), incident, unit, channel=Channel.API)
     with pytest.raises(Exception) as exc:

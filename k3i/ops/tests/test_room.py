@@ -18,6 +18,7 @@ from django.urls import reverse
 from k3i.core.models import AuditEntry
 from k3i.dispatch.actions import advance_assignment, dispatch_unit
 from k3i.dispatch.models import Assignment
+from k3i.dispatch.tests.helpers import sign_on_crew
 from k3i.incidents.actions import confirm_triage, create_incident
 from k3i.incidents.models import Incident
 
@@ -506,6 +507,7 @@ def test_call_taker_roles(world, login):
 
 
 def test_officer_sees_and_advances_their_assignment(world, incidents, login):
+    sign_on_crew(world)  # each officer on their Polsek's unit
     op = world.user("operator")
     a = dispatch_unit(op, incidents["miroto"], world.units[TENGAH], channel="web",
                       override_reason="unit Polsek terdekat")
@@ -528,6 +530,7 @@ def test_officer_sees_and_advances_their_assignment(world, incidents, login):
 
 
 def test_officer_page_refresh_partial(world, incidents, login):
+    sign_on_crew(world, UTARA)
     op = world.user("operator")
     a = dispatch_unit(op, incidents["bulu_lor"], world.units[UTARA], channel="web", recommended_rank=1)
     advance_assignment(op, a, "menuju", channel="web")
@@ -539,6 +542,7 @@ def test_officer_page_refresh_partial(world, incidents, login):
 
 def test_crew_sees_a_task_across_the_boundary(world, incidents, login):
     """A Semarang Tengah unit sent to Semarang Utara: its crew sees and works the task from the phone."""
+    sign_on_crew(world)
     op = world.user("operator")
     a = dispatch_unit(op, incidents["bulu_lor"], world.units[TENGAH], channel="web", override_reason="terdekat")
     c = login("anggota_semarang_tengah")
