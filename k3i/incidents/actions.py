@@ -133,8 +133,8 @@ def bhabin_note(incident: Incident, at: datetime | None = None) -> IncidentLog |
         if b.akun:
             message = f"Bhabinkamtibmas {kel}, {who}, diberi tahu: laporan tampil di antrean dan peta binaannya."
         else:
-            call = f" di {b.telepon}" if b.telepon else ""
-            message = f"Bhabinkamtibmas {kel}, {who}, belum memiliki akun K3i: hubungi{call}."
+            call = f"hubungi di {b.telepon}" if b.telepon else "hubungi langsung (nomor belum tercatat)"
+            message = f"Bhabinkamtibmas {kel}, {who}, belum memiliki akun K3i: {call}."
         data = {"kelurahan": incident.kelurahan_id, "personel": b.personel_id, "akun": b.akun}
     return IncidentLog(incident=incident, created_at=at or timezone.now(), kind="bhabinkamtibmas",
                        message=message[:500], data=data)

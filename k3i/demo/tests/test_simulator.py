@@ -265,3 +265,15 @@ def test_a_second_caller_is_linked_as_duplicate(world):
     assert echo.status == "duplikat" and echo.duplicate_of_id == main.pk and echo.is_simulated
     assert echo.text != main.text and haversine_m(echo.lat, echo.lon, main.lat, main.lon) < 200
     assert AuditEntry.objects.get(action="kejadian.ditautkan").channel == "simulator"
+
+
+def test_opening_calls_show_a_shift_under_way_at_once(world):
+    sim = _sim(world, rate=12, auto_dispatch=False)
+    made = sim.opening_calls(3)
+    assert len(made) == 3
+    incidents = list(Incident.objects.filter(pk__in=[i.pk for i in made]))
+    assert all(i.is_simulated and i.is_open for i in incidents)
+    assert len({i.text for i in incidents}) == 3  # varied texts, not one fixed string
+    # the simulated desk works on them like on any call (verification scheduled)
+    sim.run_for(600, tick=30)
+    assert Incident.objects.filter(pk__in=[i.pk for i in made]).exclude(status="baru").exists()
