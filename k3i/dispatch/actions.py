@@ -786,11 +786,25 @@ def _resolve_officer(actor: Any, unit: PatrolUnit | None, officer: Any, doing: s
             raise ValidationFailed.field("user_id", f"Sebutkan anggota yang {doing} (user_id): peran Anda sendiri "
                                                     "tidak menjadi awak unit patroli.")
         raise PermissionDenied("Peran Anda tidak dapat menjadi awak unit patroli.")
+    _require_crew_desk(actor)
+    return find_officer(actor, officer.pk), True
+
+
+def _require_crew_desk(actor: Any) -> None:
     if not can(actor, CREW_DESK_PERMISSION):
-        if actor.role == Role.ANGGOTA:
+        if getattr(actor, "role", "") == Role.ANGGOTA:
             raise PermissionDenied("Anggota hanya dapat masuk atau selesai dinas untuk dirinya sendiri.")
         raise PermissionDenied("Peran Anda tidak dapat mengatur awak unit patroli.")
-    return find_officer(actor, officer.pk), True
+
+
+def named_officer(actor: Any, user_id: Any) -> Any:
+    """The officer a request names by ``user_id`` (``None``: none named, the actor means themselves). The
+    permission to name another officer is checked before the lookup, so a role that may not cannot learn from
+    the answer which accounts exist."""
+    if user_id is None or (isinstance(user_id, int) and user_id == getattr(actor, "pk", None)):
+        return None
+    _require_crew_desk(actor)
+    return find_officer(actor, user_id)
 
 
 def _crew_event(aksi: str, row: UnitCrew, actor: Any, unit: PatrolUnit) -> None:
@@ -809,6 +823,9 @@ def _end_crew(actor: Any, row: UnitCrew, *, channel: str, now: datetime, by_desk
     """End one open sign-on (inside the caller's transaction). An officer leaving, on their own, a unit that
     still has an active assignment and no other crew is refused: the task would have nobody to report it."""
     unit = row.unit
+    # The unit's row is locked while its crew is counted: two last officers signing off at once would each see
+    # the other still on board (each holds only the lock on their own account) and leave the task crewless.
+    PatrolUnit.objects.select_for_update().filter(pk=unit.pk).first()
     if not by_desk and not UnitCrew.objects.filter(unit=unit, signed_off_at__isnull=True).exclude(pk=row.pk).exists():
         active = Assignment.objects.filter(unit=unit, status__in=Assignment.ACTIVE).select_related("incident").first()
         if active is not None:
@@ -861,6 +878,8 @@ def sign_on(actor: Any, unit: PatrolUnit, *, channel: str, officer: Any = None, 
             raise Conflict(f"Unit {unit.callsign} tidak aktif: pilih unit lain.",
                            [{"field": "unit_id", "message": "unit tidak aktif"}])
         if current is not None:
+            if by_desk:  # a desk moves an officer only off a unit it sees itself (as sign_off checks)
+                _visible_or_404(actor, unit=current.unit)
             _end_crew(actor, current, channel=channel, now=now, by_desk=by_desk,
                       reason=f"pindah ke unit {unit.callsign}")
         try:

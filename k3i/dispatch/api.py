@@ -39,7 +39,7 @@ from .actions import (
     crew_name,
     crew_of,
     dispatch_unit,
-    find_officer,
+    named_officer,
     record_positions,
     set_unit_status,
     sign_off,
@@ -232,8 +232,7 @@ def post_crew(request: HttpRequest, id: Id) -> dict[str, Any]:
         raise ValidationFailed("Kolom tidak dikenal: " + ", ".join(unknown) + ".",
                                [{"field": f, "message": "kolom tidak dikenal"} for f in unknown])
     user = user_of(request)
-    officer = find_officer(user, data["user_id"]) if data.get("user_id") is not None else None
-    sign_on(user, unit, channel=Channel.API, officer=officer)
+    sign_on(user, unit, channel=Channel.API, officer=named_officer(user, data.get("user_id")))
     return unit_detail_out(_get_unit(request, id))
 
 
@@ -247,8 +246,7 @@ def post_crew(request: HttpRequest, id: Id) -> dict[str, Any]:
 def delete_crew(request: HttpRequest, id: Id, params: Query[CrewQuery]) -> dict[str, Any]:
     unit = _get_unit(request, id)
     user = user_of(request)
-    officer = find_officer(user, params.user_id) if params.user_id is not None else None
-    sign_off(user, channel=Channel.API, officer=officer, unit=unit)
+    sign_off(user, channel=Channel.API, officer=named_officer(user, params.user_id), unit=unit)
     return unit_detail_out(_get_unit(request, id))
 
 

@@ -194,9 +194,5 @@ class UnitCrew(models.Model):
 
     @staticmethod
     def scope_q(scope: Scope) -> Q:
-        q = Q(unit__polres_id=scope.polres_id)
-        if scope.polsek_ids is not None:
-            q &= Q(unit__polsek_id__in=scope.polsek_ids)
-        if scope.fungsi_ids is not None:
-            q &= Q(unit__fungsi_id__in=scope.fungsi_ids)
-        return q
+        # Whoever sees the unit sees its crew: the unit's own rule, not a copy of it.
+        return Q(unit__in=PatrolUnit.objects.filter(PatrolUnit.scope_q(scope)))

@@ -13,7 +13,8 @@ writing them to the timeline and the ledger). Escalation and breach alerts follo
 
 ``escalate_overdue(now)`` is run every few seconds by the scheduler (``k3i.core.jobs``): a priority-1
 incident not dispatched within its target is lifted from the Polsek to the Polres K3i desk (``escalated_at``,
-timeline, ledger ``kejadian.dinaikkan``, live event ``kejadian.eskalasi`` for the whole Polres), and every
+timeline, ledger ``kejadian.dinaikkan``, live event ``kejadian.eskalasi`` in the incident's territory: the
+Polres desk and the incident's own Polsek), and every
 target missed by an open incident alerts the supervisors live (``sla.terlewati``), once per incident and
 target. Running it twice, or in two processes at once, changes nothing more.
 """

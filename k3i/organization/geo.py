@@ -13,7 +13,8 @@ another process (a second web worker, the CLI) are picked up too.
 The organisation around the hit (Polsek by kecamatan, Pospol points, Bhabinkamtibmas coverage) is a
 small in-memory table as well: dropped at once when a Polsek, Pospol, coverage or Personel row is saved
 or deleted in this process, and re-read from the database at most every ``CHECK_SECONDS`` otherwise, so
-that a change made elsewhere shows within that time. A lookup therefore touches no database at all.
+that a change made elsewhere shows within that time (so does a Bhabinkamtibmas's new or closed K3i account:
+``BhabinInfo.akun``). A lookup therefore touches no database at all.
 """
 
 from __future__ import annotations

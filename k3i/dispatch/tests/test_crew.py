@@ -336,3 +336,78 @@ def test_an_unauthenticated_request_is_refused(world, client):
     unit = world.units[TENGAH]
     assert post(client, crew_url(unit), {}).status_code == 401
     assert client.delete(crew_url(unit)).status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_last_two_crew_members_cannot_both_leave_a_busy_unit_at_once(world):
+    """Each sign-off counts the rest of the crew with the unit's row locked: of two last officers leaving at the
+    same moment, one leaves and the other is refused (409), so the task keeps someone to report it."""
+    import threading
+
+    from django.db import connection, connections
+
+    from k3i.accounts.models import User
+    from k3i.core.errors import Conflict
+    from k3i.core.roles import Role
+    from k3i.dispatch.actions import dispatch_unit, sign_off, sign_on
+    from k3i.dispatch.tests.helpers import make_incident
+    from k3i.organization.models import Personel
+
+    if connection.vendor != "postgresql":
+        pytest.skip("hanya PostgreSQL (K3I_DATABASE_URL): dua transaksi yang benar-benar bersamaan")
+    unit = world.units["semarang_tengah"]
+    a = world.user("anggota_semarang_tengah")
+    p = a.personel
+    twin = Personel.objects.create(**{f.name: getattr(p, f.name) for f in Personel._meta.concrete_fields
+                                      if f.name not in ("id", "nrp")}, nrp="99999999")
+    b = User.objects.create_user(username="anggota_kedua", password="x", role=Role.ANGGOTA, polres=world.polres,
+                                 lingkup=a.lingkup, scope_polsek=a.scope_polsek, personel=twin)
+    sign_on(a, unit, channel=Channel.WEB)
+    sign_on(b, unit, channel=Channel.WEB)
+    dispatch_unit(world.user("operator"), make_incident(world), unit, channel=Channel.WEB, override_reason="uji")
+    both_counted = threading.Barrier(2, timeout=3)  # without the lock both pass the count before either leaves
+    results: dict[str, str] = {}
+
+    def pause(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        out = execute(sql, params, many, context)
+        if sql.lstrip().upper().startswith("SELECT") and "dispatch_unitcrew" in sql and "NOT" in sql:
+            try:
+                both_counted.wait()
+            except threading.BrokenBarrierError:
+                pass
+        return out
+
+    def leave(user: User) -> None:
+        try:
+            with connection.execute_wrapper(pause):
+                sign_off(User.objects.get(pk=user.pk), channel=Channel.WEB)
+            results[user.username] = "keluar"
+        except Conflict:
+            results[user.username] = "409"
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=leave, args=(u,)) for u in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert sorted(results.values()) == ["409", "keluar"], results
+    assert UnitCrew.objects.filter(unit=unit, signed_off_at__isnull=True).count() == 1
+
+
+def test_an_officer_naming_someone_else_learns_nothing_about_which_accounts_exist(world, login):
+    """The permission to name another officer is checked before the lookup: the same 403 for an existing account
+    and for an id that does not exist, on sign-on and on sign-off."""
+    unit = world.units["semarang_tengah"]
+    c = login("anggota_semarang_tengah")
+    url = f"/api/v1/units/{unit.pk}/crew"
+    for user_id in (world.user("operator").pk, world.user("anggota_semarang_utara").pk, 987654):
+        assert_error(post(c, url, {"user_id": user_id}), 403)
+        assert_error(c.delete(f"{url}?user_id={user_id}"), 403)
+    assert not UnitCrew.objects.filter(unit=unit).exists()
+    # naming oneself is signing on oneself
+    r = post(c, url, {"user_id": world.user("anggota_semarang_tengah").pk})
+    assert r.status_code == 200, r.content
+    assert UnitCrew.objects.filter(unit=unit, user=world.user("anggota_semarang_tengah"),
+                                   signed_off_at__isnull=True).exists()

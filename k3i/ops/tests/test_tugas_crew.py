@@ -129,3 +129,24 @@ def test_the_phone_view_in_english(world, login):
     c.post(TUGAS, {"aksi": "masuk", "unit": world.units[TENGAH].pk})
     html = c.get(TUGAS).content.decode()
     assert "End shift" in html and "Pilih unit" not in html
+
+
+def test_a_task_outside_the_officers_territory_still_reaches_their_phone_live(world, login):
+    """An incident without a location (or of another Polsek) is not in the officer's event scope; its assignment
+    reaches them as their own unit's status change, which /tugas/ listens to for that unit only."""
+    from k3i.core.audit import Channel
+    from k3i.core.events import events_for, latest_id
+    from k3i.incidents.actions import create_incident
+
+    officer = world.user("anggota_semarang_tengah")
+    unit = world.units["semarang_tengah"]
+    sign_on(officer, unit, channel=Channel.WEB)
+    page = login("anggota_semarang_tengah").get(reverse("ops:tugas")).content.decode()
+    assert f'data-refresh-unit="{unit.pk}"' in page and "unit.status" in page
+    unlocated, _ = create_incident(None, polres=world.polres, channel="web", text="ada kebakaran rumah, api besar",
+                                   audit_channel="web")
+    start = latest_id()
+    dispatch_unit(world.user("operator"), unlocated, unit, channel=Channel.WEB, override_reason="lokasi menyusul")
+    seen = [(e.kind, e.payload.get("id")) for e in events_for(officer, start)]
+    assert ("unit.status", unit.pk) in seen
+    assert not any(kind.startswith("penugasan.") for kind, _ in seen)  # the incident's own events stay Polres-level

@@ -6,7 +6,9 @@
  *                           feed's SharedWorker)
  *  - [data-live-status]     shows whether the feed is connected (and, in data-live-mode, how: worker, leader, own)
  *  - [data-room-refresh]    "kejadian. penugasan." — re-read this part (HTMX, event "k3i-refresh") when an
- *                           event of those kinds arrives; data-refresh-incident limits it to one incident
+ *                           event of those kinds arrives; data-refresh-incident limits it to one incident,
+ *                           data-refresh-unit the unit.* events to one unit (the officer's own: a task on
+ *                           an incident outside their territory reaches them as their unit's status change)
  *  - [data-deadline]        a live countdown to a target time ("sisa 0:42" / "lewat 1:13")
  *  - [data-room-map]        the live map: incidents by priority, units by state (drawn over map.js)
  *  - [data-intake]          the 110 call-taker form: triage as you type, map click, Ctrl+Enter saves
@@ -320,6 +322,7 @@
     $all("[data-room-refresh]").forEach(function (el) {
       var prefixes = el.getAttribute("data-room-refresh").split(/\s+/).filter(Boolean);
       var only = el.getAttribute("data-refresh-incident");
+      var onlyUnit = el.getAttribute("data-refresh-unit");
       var refresh = debounce(function () {
         if (window.htmx) { window.htmx.trigger(el, "k3i-refresh"); }
       }, 400);
@@ -327,6 +330,10 @@
         if (kind === "k3i.tersambung") { refresh(); return; }
         var match = prefixes.some(function (x) { return kind.indexOf(x) === 0; });
         if (!match) { return; }
+        if (onlyUnit && kind.indexOf("unit.") === 0) {
+          var unitId = p && (p.unit_id != null ? p.unit_id : p.id);
+          if (String(unitId) !== onlyUnit) { return; }
+        }
         if (only) {
           var id = incidentOf(kind, p);
           if (id != null && String(id) !== only) { return; }
