@@ -79,8 +79,25 @@ def routing_for(category: str) -> dict[str, Any]:
 
 
 def bagops_reasons(incident: Incident) -> list[str]:
-    """Why an incident is a problem for Bagops (problem-impact approach), or [] when it is not."""
+    """Why an incident is a problem for Bagops (problem-impact approach), or [] when it is not — always from
+    what holds now: the routing of its current category, the reports linked to it now and their Polsek. No
+    reason outlives what gave it (see ``recompute_bagops``)."""
     return [*routing_reasons(incident.routing), *linked_reasons(incident)]
+
+
+def recompute_bagops(incident: Incident, actor: Any, *, why: str) -> tuple[bool, list[str]]:
+    """The one rule for the Bagops flag, used by every write that can change it (intake, triage, location,
+    linking a duplicate, unlinking/reopening): ``bagops_reasons`` recomputed from scratch, the incident in the
+    Bagops queue exactly when it has a reason. A saved incident gets a timeline line when it enters or leaves
+    the queue or its reasons change (``log_bagops_change``, ``why`` says after what, e.g. "setelah koreksi
+    triase"); a new one (no id yet) is only set. The caller saves ``bagops``/``bagops_reasons``, inside its
+    transaction. Returns the state before: ``(was_bagops, old_reasons)``."""
+    was, old = incident.bagops, list(incident.bagops_reasons or [])
+    reasons = bagops_reasons(incident)
+    incident.bagops, incident.bagops_reasons = bool(reasons), reasons
+    if incident.pk:
+        log_bagops_change(incident, was, old, actor, why=why)
+    return was, old
 
 
 def routing_reasons(routing: dict[str, Any] | None) -> list[str]:
@@ -96,8 +113,8 @@ def routing_reasons(routing: dict[str, Any] | None) -> list[str]:
 
 
 def linked_reasons(incident: Incident) -> list[str]:
-    """The Bagops reasons that follow from the reports linked to the incident (many reports, several Polsek),
-    whatever its category."""
+    """The Bagops reasons that follow from the reports linked to the incident now (many reports; several Polsek
+    among the incident's and theirs), whatever its category."""
     reasons: list[str] = []
     if incident.pk:
         linked = list(incident.linked_reports.values_list("polsek_id", flat=True))
@@ -266,8 +283,7 @@ def create_incident(
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     # A new report has no linked reports yet: only the routing can make it a problem for Bagops.
-    reasons = bagops_reasons(incident)
-    incident.bagops, incident.bagops_reasons = bool(reasons), reasons
+    recompute_bagops(incident, actor, why="")
     draft = _Draft(incident, actor, audit_channel, polres)
     if transaction.get_connection().in_atomic_block:
         return _write_alone(draft)
@@ -308,6 +324,9 @@ def _write(drafts: Sequence[_Draft]) -> None:
                                     message=f"Laporan diterima lewat {source_display(i, 'channel')}"[:500],
                                     actor_username=_username(d.actor),
                                     data={"category": i.category, "priority": i.priority}))
+        entered = bagops_line(i, False, [], d.actor, why="", at=i.created_at)  # a report lifted on arrival
+        if entered is not None:
+            timeline.append(entered)
         note = bhabin_note(i, i.created_at)
         if note is not None:
             timeline.append(note)
@@ -419,7 +438,9 @@ def _same_sender(existing: Incident, actor: Any) -> Incident:
 def confirm_triage(
     actor: Any, incident: Incident, *, category: str | None = None, priority: int | None = None, channel: str
 ) -> Incident:
-    """The operator confirms or overrides category and priority; overrides are kept and counted."""
+    """The operator confirms or overrides category and priority; overrides are kept and counted. The Bagops
+    flag is recomputed (``recompute_bagops``): reasons of the old category's routing go with it, those of the
+    reports linked now stay."""
     if not can(actor, "change_incident"):
         raise PermissionDenied()
     errors: Errors = []
@@ -430,12 +451,8 @@ def confirm_triage(
     if errors:
         raise ValidationFailed("Triase tidak sah.", errors)
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    was_bagops, old_reasons = incident.bagops, list(incident.bagops_reasons or [])
-    before = {"category": incident.category, "priority": incident.priority, "bagops": was_bagops,
-              "alasan_bagops": old_reasons}
-    # Problem-impact: the reasons that came from the old category's routing do not survive a new category;
-    # the others (many reports, several Polsek) do not depend on it and stay.
-    sticky = [r for r in old_reasons if r not in routing_reasons(incident.routing)]
+    before = {"category": incident.category, "priority": incident.priority, "bagops": incident.bagops,
+              "alasan_bagops": list(incident.bagops_reasons or [])}
     if category:
         incident.category = category
         incident.routing = routing_for(category)
@@ -448,39 +465,43 @@ def confirm_triage(
     if incident.status == Incident.Status.BARU:
         incident.status = Incident.Status.DIVERIFIKASI
         incident.verified_at = timezone.now()
-    reasons = [*routing_reasons(incident.routing), *_keep_sticky(linked_reasons(incident), sticky)]
-    incident.bagops, incident.bagops_reasons = bool(reasons), reasons
-    incident.save()
-    after = {"category": incident.category, "priority": incident.priority, "bagops": incident.bagops,
-             "alasan_bagops": reasons}
-    corrected = (before["category"], before["priority"]) != (after["category"], after["priority"])
+    corrected = (before["category"], before["priority"]) != (incident.category, incident.priority)
     _log(incident, "diverifikasi", "Triase dikonfirmasi" + (" (dikoreksi)" if corrected else ""), actor,
          category=incident.category, priority=incident.priority)
-    log_bagops_change(incident, was_bagops, old_reasons, actor, why="setelah koreksi triase")
+    recompute_bagops(incident, actor, why="setelah koreksi triase")
+    incident.save()
+    after = {"category": incident.category, "priority": incident.priority, "bagops": incident.bagops,
+             "alasan_bagops": incident.bagops_reasons}
     audit.record(actor, "kejadian.diverifikasi", incident, channel=channel, changes=audit.diff(before, after),
                  polres_id=incident.polres_id)
     emit_incident("kejadian.diperbarui", incident)
     return incident
 
 
-def _keep_sticky(fresh: list[str], sticky: list[str]) -> list[str]:
-    """``fresh`` reasons, and those of ``sticky`` of a kind (the words before ':') that ``fresh`` does not
-    restate: a reason once given stays until it is given again with new figures."""
-    kinds = {r.split(":", 1)[0] for r in fresh}
-    return [*fresh, *(r for r in sticky if r.split(":", 1)[0] not in kinds)]
-
-
 def log_bagops_change(incident: Incident, was: bool, old_reasons: list[str], actor: Any, *, why: str) -> None:
     """The timeline line when an incident enters or leaves the Bagops queue, or its reasons change."""
+    line = bagops_line(incident, was, old_reasons, actor, why=why)
+    if line is not None:
+        line.save()
+
+
+def bagops_line(incident: Incident, was: bool, old_reasons: list[str], actor: Any, *, why: str,
+                at: datetime | None = None) -> IncidentLog | None:
+    """``log_bagops_change``'s line, not saved (the intake writes it with the report's other lines in one
+    INSERT); ``None`` when nothing changed."""
     now = list(incident.bagops_reasons or [])
     if incident.bagops and not was:
-        _log(incident, "bagops", "Diangkat ke Bagops: " + "; ".join(now), actor, reasons=now)
+        message, data = "Diangkat ke Bagops: " + "; ".join(now), {"reasons": now}
     elif was and not incident.bagops:
-        _log(incident, "bagops", f"Keluar dari antrean Bagops {why}: alasan tidak berlaku lagi ("
-             + "; ".join(old_reasons) + ")", actor, previous_reasons=old_reasons, reasons=[])
+        message = f"Keluar dari antrean Bagops {why}: alasan tidak berlaku lagi (" + "; ".join(old_reasons) + ")"
+        data = {"previous_reasons": old_reasons, "reasons": []}
     elif incident.bagops and now != old_reasons:
-        _log(incident, "bagops", f"Alasan Bagops diperbarui {why}: " + "; ".join(now), actor,
-             previous_reasons=old_reasons, reasons=now)
+        message = f"Alasan Bagops diperbarui {why}: " + "; ".join(now)
+        data = {"previous_reasons": old_reasons, "reasons": now}
+    else:
+        return None
+    return IncidentLog(incident=incident, created_at=at or timezone.now(), kind="bagops", message=message[:500],
+                       actor_username=_username(actor), data=data)
 
 
 def reporter_identity(actor: Any, incident: Incident, *, channel: str) -> dict[str, str]:
@@ -507,12 +528,6 @@ def _changeable(actor: Any, *incidents: Incident) -> list[Incident]:
     return [rows[pk] for pk in ids]
 
 
-def _refresh_bagops(incident: Incident) -> None:
-    """Re-read the problem-impact reasons; once lifted to Bagops an incident stays there."""
-    reasons = bagops_reasons(incident)
-    incident.bagops, incident.bagops_reasons = incident.bagops or bool(reasons), reasons or incident.bagops_reasons
-
-
 @transaction.atomic
 def confirm_location(
     actor: Any,
@@ -528,6 +543,7 @@ def confirm_location(
     The Polsek follows from the place; the incident's timeline, the ledger and the ops room are told."""
     (incident,) = _changeable(actor, incident)
     polres = incident.polres
+    before_polsek, before_kel = incident.polsek_id, incident.kelurahan_id
     before = {"lat": incident.lat, "lon": incident.lon, "kelurahan": incident.kelurahan_id,
               "polsek": incident.polsek_id, "location_confirmed": incident.location_confirmed}
     if lat is not None or lon is not None:
@@ -555,7 +571,7 @@ def confirm_location(
     elif incident.polsek_id is None and incident.kelurahan is not None:
         incident.polsek = Polsek.objects.filter(polres=polres, kecamatan_id=incident.kelurahan.parent_id).first()
     incident.location_confirmed = True
-    _refresh_bagops(incident)
+    recompute_bagops(incident, actor, why="setelah koreksi lokasi")
     incident.save()
     after = {"lat": incident.lat, "lon": incident.lon, "kelurahan": incident.kelurahan_id,
              "polsek": incident.polsek_id, "location_confirmed": True}
@@ -569,14 +585,28 @@ def confirm_location(
     audit.record(actor, "kejadian.lokasi_dikonfirmasi", incident, channel=channel,
                  changes=audit.diff(before, after), polres_id=incident.polres_id)
     emit_incident("kejadian.diperbarui", incident)
+    old_polsek, old_kel = before_polsek, before_kel
+    if old_polsek is not None and (old_polsek, old_kel) != (incident.polsek_id, incident.kelurahan_id):
+        # the territory it left is told too, so that its desks drop it from their queues at once
+        events.emit("kejadian.diperbarui", event_payload(incident), polres_id=incident.polres_id,
+                    polsek_id=old_polsek, kelurahan_kode=old_kel or "")
     return incident
 
 
 @transaction.atomic
 def link_duplicate(actor: Any, incident: Incident, *, duplicate_of: Incident, channel: str) -> Incident:
-    """Mark ``incident`` as a duplicate of ``duplicate_of`` (the main report): status ``duplikat``, its own
-    linked reports move to the main one, and the main one's Bagops reasons are recomputed (many reports,
-    reports from several Polsek). Returns the main incident."""
+    """Mark ``incident`` as a duplicate of ``duplicate_of`` (the main report): status ``duplikat`` (closed),
+    its own linked reports move to the main one, and both get their Bagops flag recomputed
+    (``recompute_bagops``: the main one counts its reports and their Polsek again; the duplicate keeps only
+    what its category gives). Returns the main incident.
+
+    Linking closes the duplicate, so it ends its active assignments as closing does (a unit that arrived
+    completes, one still on its way is cancelled; note "laporan ditautkan ke <main>") and their units become
+    free: the main report is the one to serve, and the dispatcher sends a unit there if it has none. A
+    duplicate thus never holds a unit, and reopening it (``lifecycle.reopen_incident``) starts a clean cycle."""
+    from k3i.dispatch.actions import end_assignment
+    from k3i.dispatch.models import Assignment, PatrolUnit
+
     main = Incident.objects.filter(pk=duplicate_of.pk).first()  # as stored now, not as the caller last saw it
     if main is None:
         raise NotFound("Kejadian utama tidak ditemukan.")
@@ -594,6 +624,17 @@ def link_duplicate(actor: Any, incident: Incident, *, duplicate_of: Incident, ch
         raise Conflict(f"Laporan {incident.number} sudah ditutup ({source_display(incident, 'status')}).",
                        [{"field": "status", "message": "Laporan yang sudah ditutup tidak dapat ditautkan."}])
     now = timezone.now()
+    # The duplicate's units are locked after the incidents, as closing and dispatching lock them.
+    active = list(Assignment.objects.filter(incident=incident, status__in=Assignment.ACTIVE).order_by("id"))
+    units = PatrolUnit.objects.select_for_update(of=("self",)).select_related("fungsi").in_bulk(
+        [a.unit_id for a in active])
+    ended, freed = [], []
+    for a in active:
+        a.incident, a.unit = incident, units[a.unit_id]
+        end = Assignment.Status.SELESAI if a.arrived_at else Assignment.Status.DIBATALKAN
+        end_assignment(actor, a, end, channel=channel, now=now, note=f"laporan ditautkan ke {main.number}")
+        ended.append({"penugasan": a.pk, "unit": a.unit_id, "status": end})
+        freed.append(a.unit.callsign)
     before_status = incident.status
     moved = [n or "" for n in Incident.objects.filter(duplicate_of=incident).values_list("number", flat=True)]
     if moved:
@@ -601,18 +642,22 @@ def link_duplicate(actor: Any, incident: Incident, *, duplicate_of: Incident, ch
     incident.status = Incident.Status.DUPLIKAT
     incident.duplicate_of = main
     incident.closed_at = now
+    message = f"Ditautkan sebagai duplikat dari {main.number}"
+    if ended:
+        message += (f"; penugasan diakhiri, unit bebas: {', '.join(freed)}"
+                    f" (tugaskan ke {main.number} bila perlu)")
+    _log(incident, "ditautkan", message, actor, duplicate_of=main.pk, assignments=ended)
+    recompute_bagops(incident, actor, why="setelah ditautkan sebagai duplikat")
     incident.save()
-    was_bagops = main.bagops
-    _refresh_bagops(main)
-    main.save()
-    _log(incident, "ditautkan", f"Ditautkan sebagai duplikat dari {main.number}", actor, duplicate_of=main.pk)
     _log(main, "laporan_tertaut", f"Laporan {incident.number} ditautkan ke kejadian ini"
          + (f" (bersama {', '.join(moved)})" if moved else ""), actor, linked=incident.pk)
-    if main.bagops and not was_bagops:
-        _log(main, "bagops", "Diangkat ke Bagops: " + "; ".join(main.bagops_reasons), actor)
+    was_bagops, old_reasons = recompute_bagops(main, actor, why="setelah laporan ditautkan")
+    main.save()
     audit.record(actor, "kejadian.ditautkan", incident, channel=channel, polres_id=incident.polres_id,
                  changes={"status": [before_status, incident.status], "duplikat_dari": main.number,
-                          "ikut_dipindah": moved, "bagops_utama": [was_bagops, main.bagops]})
+                          "ikut_dipindah": moved, "bagops_utama": [was_bagops, main.bagops],
+                          "alasan_bagops_utama": [old_reasons, main.bagops_reasons],
+                          "penugasan_diakhiri": ended})
     emit_incident("kejadian.diperbarui", incident)
     emit_incident("kejadian.diperbarui", main)
     return main

@@ -510,7 +510,8 @@ def get_duplicates(request: HttpRequest, id: Id) -> list[dict[str, Any]]:
 @router.post(
     "/incidents/{id}/link", response={200: LinkOut, **CREATED_ERRORS}, summary="Tautkan sebagai duplikat",
     description="Tandai kejadian ini sebagai duplikat dari `duplicate_of` (status `duplikat`); alasan Bagops "
-    "kejadian utama dihitung ulang.",
+    "kejadian utama dihitung ulang. Penugasan aktif duplikat diakhiri (unit yang sudah tiba: selesai; yang masih "
+    "menuju: dibatalkan) dan unitnya bebas untuk ditugaskan lagi.",
 )
 def post_link(request: HttpRequest, id: Id, payload: LinkIn) -> dict[str, Any]:
     user = user_of(request)

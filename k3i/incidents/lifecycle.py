@@ -3,9 +3,10 @@
 Dispatch drives the open states (``ditugaskan`` on the first dispatch, ``ditangani`` on the first arrival:
 ``k3i.dispatch.actions``). Closing needs the outcome — ``selesai``, ``tidak_terbukti`` or ``dibatalkan`` —
 with a disposition code of that outcome and a note; it ends every active assignment (a unit that arrived
-completes it, one still on its way is cancelled) and frees the units. Reopening needs a reason and starts a
-new service cycle (the SLA timers and the escalation run again); a duplicate is reopened by unlinking it from its
-main report. Both are written to the timeline, the audit ledger and the live events.
+completes it, one still on its way is cancelled) and frees the units (linking a duplicate does the same,
+``actions.link_duplicate``). Reopening needs a reason and starts a new service cycle (the SLA timers and the
+escalation run again); a duplicate is reopened by unlinking it from its main report. Both are written to the
+timeline, the audit ledger and the live events.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from k3i.core.access import can
 from k3i.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from k3i.core.i18n import source_display
 
-from .actions import _log, emit_incident, linked_reasons, log_bagops_change, routing_reasons
+from .actions import _log, emit_incident, recompute_bagops
 from .models import Incident
 
 S = Incident.Status
@@ -134,8 +135,17 @@ def reopen_incident(actor: Any, incident: Incident, *, reason: str, channel: str
     A new service cycle starts (``cycle_started_at``): the times of the cycle that ended (dispatched, arrived,
     escalated, closed) and the earlier disposition are written to the timeline and the ledger, then cleared,
     so that the SLA timers, breach alerts and the escalation of a priority 1 run again from the reopening and
-    ``/lacak/`` shows the progress of the new cycle. An unlinked duplicate leaves its main report, whose Bagops
-    reasons from linked reports are counted again (it leaves the Bagops queue when none holds any more)."""
+    ``/lacak/`` shows the progress of the new cycle.
+
+    Closing and linking end every active assignment, so a closed incident normally holds no unit. One that
+    still does (a duplicate linked before linking ended them) is not waiting for dispatch: its cycle goes on
+    — status ``ditangani`` when a unit on it has arrived, else ``ditugaskan``; cycle start, dispatched,
+    arrived and escalated times kept — so that the queue, the SLA clocks and the escalation see it served.
+
+    The Bagops flag is recomputed (``actions.recompute_bagops``) for the reopened incident and, for a
+    duplicate, for the main report it leaves: each counts only the reports linked to it now."""
+    from k3i.dispatch.models import Assignment
+
     _check_access(actor, incident)
     reason = _clean_note(reason, "reason", "Alasan membuka kembali")
     now = timezone.now()
@@ -152,31 +162,43 @@ def reopen_incident(actor: Any, incident: Incident, *, reason: str, channel: str
                 [{"field": "status", "message": "kejadian masih terbuka"}],
             )
         main = _main_of_duplicate(actor, incident)
+        on_it = list(Assignment.objects.filter(incident=incident, status__in=Assignment.ACTIVE)
+                     .values_list("status", flat=True))
         ended = {
             "mulai": _iso(incident.service_started_at), "ditugaskan": _iso(incident.dispatched_at),
             "tiba": _iso(incident.arrived_at), "dinaikkan": _iso(incident.escalated_at),
             "ditutup": _iso(incident.closed_at),
         }
         before = {"status": incident.status, "hasil": incident.disposition, "catatan": incident.disposition_note}
-        incident.status = S.DIVERIFIKASI if incident.verified_at else S.BARU
         incident.disposition, incident.disposition_note, incident.closed_at = "", "", None
         incident.duplicate_of = None
-        incident.cycle_started_at = now
-        incident.dispatched_at = incident.arrived_at = incident.escalated_at = None
+        if on_it:  # units still on it: the cycle goes on (see above)
+            incident.status = S.DITANGANI if Assignment.Status.TIBA in on_it else S.DITUGASKAN
+            incident.dispatched_at = incident.dispatched_at or now
+            cycle = f"siklus berlanjut, {len(on_it)} unit masih bertugas"
+        else:
+            incident.status = S.DIVERIFIKASI if incident.verified_at else S.BARU
+            incident.cycle_started_at = now
+            incident.dispatched_at = incident.arrived_at = incident.escalated_at = None
+            cycle = _summary(ended)
+        if main is not None:
+            message = f"Tautan duplikat ke {main.number} dilepas, dibuka kembali ({cycle}): {reason}"
+        else:
+            message = f"Dibuka kembali ({cycle}): {reason}"
+        _log(incident, "dibuka_kembali", message, actor, reason=reason, previous_status=before["status"],
+             previous_disposition=before["hasil"], previous_cycle=None if on_it else ended,
+             units_on_it=len(on_it), duplicate_of=main.pk if main is not None else None)
+        was_bagops, old_reasons = recompute_bagops(incident, actor, why="setelah dibuka kembali")
         incident.save(update_fields=["status", "disposition", "disposition_note", "closed_at", "duplicate_of",
                                      "cycle_started_at", "dispatched_at", "arrived_at", "escalated_at",
-                                     "updated_at"])
-        if main is not None:
-            message = f"Tautan duplikat ke {main.number} dilepas, dibuka kembali ({_summary(ended)}): {reason}"
-        else:
-            message = f"Dibuka kembali ({_summary(ended)}): {reason}"
-        _log(incident, "dibuka_kembali", message, actor, reason=reason, previous_status=before["status"],
-             previous_disposition=before["hasil"], previous_cycle=ended,
-             duplicate_of=main.pk if main is not None else None)
+                                     "bagops", "bagops_reasons", "updated_at"])
         changes: dict[str, Any] = {
             "status": [before["status"], incident.status], "hasil_sebelumnya": before["hasil"],
             "catatan_sebelumnya": before["catatan"], "ditutup_sebelumnya": ended["ditutup"],
-            "siklus_sebelumnya": ended, "siklus_baru_mulai": _iso(now), "alasan": reason,
+            "siklus_sebelumnya": None if on_it else ended,
+            "siklus_baru_mulai": None if on_it else _iso(now), "unit_masih_bertugas": len(on_it),
+            "alasan": reason, "bagops": [was_bagops, incident.bagops],
+            "alasan_bagops": [old_reasons, incident.bagops_reasons],
         }
         if main is not None:
             changes.update(_unlink(actor, incident, main, reason))
@@ -214,14 +236,11 @@ def _main_of_duplicate(actor: Any, incident: Incident) -> Incident | None:
 
 
 def _unlink(actor: Any, incident: Incident, main: Incident, reason: str) -> dict[str, Any]:
-    """The main report after ``incident`` left it: its Bagops reasons from linked reports counted again (those
-    of its routing stay), its timeline told. Returns the ledger's part about it."""
-    was, old = main.bagops, list(main.bagops_reasons or [])
-    reasons = [*routing_reasons(main.routing), *linked_reasons(main)]
-    main.bagops, main.bagops_reasons = bool(reasons), reasons
-    main.save(update_fields=["bagops", "bagops_reasons", "updated_at"])
+    """The main report after ``incident`` left it (already saved unlinked): its timeline told, its Bagops flag
+    recomputed (``recompute_bagops``). Returns the ledger's part about it."""
     _log(main, "tautan_dilepas", f"Laporan {incident.number} dilepas dari kejadian ini: {reason}", actor,
          unlinked=incident.pk, reason=reason)
-    log_bagops_change(main, was, old, actor, why="setelah tautan duplikat dilepas")
+    was, old = recompute_bagops(main, actor, why="setelah tautan duplikat dilepas")
+    main.save(update_fields=["bagops", "bagops_reasons", "updated_at"])
     return {"duplikat_dari": main.number, "bagops_utama": [was, main.bagops],
-            "alasan_bagops_utama": [old, reasons]}
+            "alasan_bagops_utama": [old, main.bagops_reasons]}

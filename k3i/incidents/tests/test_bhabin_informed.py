@@ -69,3 +69,14 @@ def test_incident_page_names_the_bhabin_or_the_gap(world, login):
     assert "Bhabin Bandarharjo" in page and "belum memiliki akun K3i" in page
     page = login("operator").get(f"/ops/kejadian/{_report(world, BRUMBUNGAN).pk}/").content.decode()
     assert "celah binaan" in page
+
+
+def test_moving_an_incident_tells_the_territory_it_left(world):
+    from k3i.core.events import latest_id
+
+    incident = _report(world, MIROTO)  # Polsek Semarang Tengah
+    start = latest_id()
+    confirm_location(world.user("operator"), incident, lat=BANDARHARJO[0], lon=BANDARHARJO[1], channel="web")
+    for username in ("kapolsek_semarang_tengah", "kapolsek_semarang_utara"):
+        kinds = [(e.kind, e.payload["id"]) for e in events_for(world.user(username), start)]
+        assert ("kejadian.diperbarui", incident.pk) in kinds, username

@@ -50,9 +50,10 @@ def test_correcting_the_category_takes_the_incident_out_of_bagops(world, login):
     assert body["routing"]["mitra_eksternal"] == ["Dishub"] and body["routing"]["fungsi_pendukung"] == []
     assert body["bagops"] is False and body["bagops_reasons"] == []
     timeline = [(e["kind"], e["message"]) for e in body["timeline"]]
-    left = [m for k, m in timeline if k == "bagops"]
-    assert len(left) == 1 and left[0].startswith("Keluar dari antrean Bagops setelah koreksi triase")
-    assert "Dinkes" in left[0]  # the reason that no longer holds is named
+    lines = sorted(m for k, m in timeline if k == "bagops")  # it entered on arrival, and left on correction
+    assert len(lines) == 2 and lines[0].startswith("Diangkat ke Bagops: lintas fungsi dan instansi")
+    assert lines[1].startswith("Keluar dari antrean Bagops setelah koreksi triase")
+    assert "Dinkes" in lines[1]  # the reason that no longer holds is named
     entry = AuditEntry.objects.get(action="kejadian.diverifikasi", object_id=str(incident.pk))
     assert entry.changes["bagops"] == [True, False]
     assert entry.changes["category"] == ["LAKA_LANTAS", "GANGGUAN_LANTAS"]
@@ -78,7 +79,8 @@ def test_reasons_from_linked_reports_stay_through_a_correction(world, login):
     assert body["bagops"] is True
     assert body["bagops_reasons"] == ["banyak laporan: 3 laporan untuk kejadian yang sama",
                                       "lintas wilayah: laporan dari 2 Polsek"]
-    changed = IncidentLog.objects.get(incident=main, kind="bagops", message__startswith="Alasan Bagops diperbarui")
+    changed = IncidentLog.objects.filter(incident=main, kind="bagops").order_by("id").last()
+    assert changed.message.startswith("Alasan Bagops diperbarui setelah koreksi triase: banyak laporan")
     assert changed.data["reasons"] == body["bagops_reasons"] and len(changed.data["previous_reasons"]) == 3
 
 
@@ -94,10 +96,13 @@ def test_a_category_with_outside_partners_lifts_to_bagops_and_says_so(world):
 
 def test_confirming_without_a_change_keeps_bagops_and_writes_no_bagops_line(world):
     incident = make(world)
+    entered = IncidentLog.objects.get(incident=incident, kind="bagops")  # lifted on arrival, and said so
+    assert entered.message == "Diangkat ke Bagops: " + "; ".join(incident.bagops_reasons)
+    assert entered.actor_username == "operator" and entered.created_at == incident.created_at
     confirm_triage(world.user("operator"), incident, channel="web")
     incident.refresh_from_db()
     assert incident.bagops and incident.status == "diverifikasi"
-    assert not IncidentLog.objects.filter(incident=incident, kind="bagops").exists()
+    assert list(IncidentLog.objects.filter(incident=incident, kind="bagops")) == [entered]
     entry = AuditEntry.objects.get(action="kejadian.diverifikasi", object_id=str(incident.pk))
     assert "bagops" not in entry.changes and "alasan_bagops" not in entry.changes
 
