@@ -342,6 +342,7 @@ def test_an_unauthenticated_request_is_refused(world, client):
 def test_the_last_two_crew_members_cannot_both_leave_a_busy_unit_at_once(world):
     """Each sign-off counts the rest of the crew with the unit's row locked: of two last officers leaving at the
     same moment, one leaves and the other is refused (409), so the task keeps someone to report it."""
+    import contextlib
     import threading
 
     from django.db import connection, connections
@@ -371,10 +372,8 @@ def test_the_last_two_crew_members_cannot_both_leave_a_busy_unit_at_once(world):
     def pause(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
         out = execute(sql, params, many, context)
         if sql.lstrip().upper().startswith("SELECT") and "dispatch_unitcrew" in sql and "NOT" in sql:
-            try:
+            with contextlib.suppress(threading.BrokenBarrierError):  # the other one waits for the unit's lock
                 both_counted.wait()
-            except threading.BrokenBarrierError:
-                pass
         return out
 
     def leave(user: User) -> None:

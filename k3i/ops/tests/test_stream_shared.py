@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,26 +18,16 @@ from asgiref.sync import sync_to_async
 from django.db import connection, connections, transaction
 from django.db.backends.signals import connection_created
 
-from k3i.core import notify
 from k3i.core.events import emit, emit_many, events_for, latest_id
 from k3i.ops import stream as stream_module
 
 from .test_stream import WAIT, Reader, marker, run, session_client
-from .test_stream_wakeup import streams_waiting
+from .test_stream_wakeup import slow_polls, streams_waiting  # noqa: F401 - slow_polls: autouse fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/ops/stream"
 
 
-@pytest.fixture(autouse=True)
-def slow_polls(settings) -> Iterator[None]:  # type: ignore[no-untyped-def]
-    settings.SSE_POLL_SECONDS = 60
-    settings.SSE_FALLBACK_POLL_SECONDS = 60
-    settings.SSE_HEARTBEAT_SECONDS = 600
-    settings.SSE_GAP_GRACE_SECONDS = 1
-    notify.listener.stop()
-    yield
-    notify.listener.stop()
 
 
 class LiveEventReads:
