@@ -370,7 +370,7 @@ def import_regions(
         return report
     with transaction.atomic():
         _write(good, report, schematic)
-        polres_id = _polres_id(report.kota, actor)
+        polres_id = polres_id_for_kota(report.kota, actor)
         changes = report.counts()
         if source:
             changes["berkas"] = source[:200]
@@ -385,7 +385,8 @@ def import_regions(
     return report
 
 
-def _polres_id(kota: list[str], actor: Any) -> int | None:
+def polres_id_for_kota(kota: list[str], actor: Any) -> int | None:
+    """The Polres whose kota/kabupaten an import covers (else the actor's own): where its ledger entry belongs."""
     pid = Polres.objects.filter(wilayah_id__in=kota).order_by("id").values_list("id", flat=True).first()
     if pid is not None:
         return pid

@@ -32,7 +32,8 @@ from k3i.core import audit, events
 from k3i.core.access import can
 from k3i.core.errors import Conflict, PermissionDenied, ValidationFailed
 
-from .models import Polres, Region, Street, polres_for
+from .models import Region, Street
+from .regions import polres_id_for_kota
 
 MAX_BYTES = 16 * 1024 * 1024
 MAX_PROBLEMS = 100  # listed in the error; the rest are counted
@@ -324,7 +325,7 @@ def import_streets(
         with transaction.atomic():
             _write(rows, report, replace)
             if report.changed:
-                polres_id = _polres_id(report.kota, actor)
+                polres_id = polres_id_for_kota(report.kota, actor)
                 changes = report.counts()
                 if source:
                     changes["berkas"] = source[:200]
@@ -342,12 +343,6 @@ def import_streets(
     return report
 
 
-def _polres_id(kota: list[str], actor: Any) -> int | None:
-    pid = Polres.objects.filter(wilayah_id__in=kota).order_by("id").values_list("id", flat=True).first()
-    if pid is not None:
-        return pid
-    p = polres_for(actor)
-    return p.pk if p else None
 
 
 def _existing(rows: list[_Row], report: StreetImportReport, replace: bool) -> QuerySet[Street]:
