@@ -16,6 +16,7 @@ import argparse
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,21 @@ class CheckFailed(Exception):
 
 def log(msg: str) -> None:
     print(f"[browser-check] {msg}", flush=True)
+
+
+def run(check: Callable[[argparse.Namespace], None], args: argparse.Namespace, say: Callable[[str], None],
+        ok: str) -> int:
+    """Run one browser check: 0 and ``ok`` when it passes, 1 with the reason when it fails."""
+    try:
+        check(args)
+    except CheckFailed as exc:
+        say(f"FAILED: {exc}")
+        return 1
+    except PlaywrightError as exc:
+        say(f"FAILED (browser): {exc}")
+        return 1
+    say(f"OK: {ok}")
+    return 0
 
 
 def login(page: Page, base: str, username: str, password: str) -> None:
@@ -183,16 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         args.base_url = args.base_url_pos
     if args.password is None:
         args.password = default_password()
-    try:
-        check(args)
-    except CheckFailed as exc:
-        log(f"FAILED: {exc}")
-        return 1
-    except PlaywrightError as exc:
-        log(f"FAILED (browser): {exc}")
-        return 1
-    log(f"OK: {args.expect_polsek} Polsek areas drawn; screenshots in {args.out}/")
-    return 0
+    return run(check, args, log, f"{args.expect_polsek} Polsek areas drawn; screenshots in {args.out}/")
 
 
 if __name__ == "__main__":

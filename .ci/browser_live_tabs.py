@@ -57,7 +57,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from playwright.sync_api import Error as PlaywrightError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser_check import CHROMIUM, CHROMIUM_ARGS, DESK, CheckFailed, default_password, login  # noqa: E402
+from browser_check import CHROMIUM, CHROMIUM_ARGS, DESK, CheckFailed, default_password, login, run  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 K3I = str(ROOT / ".venv" / "bin" / "k3i")
@@ -584,17 +584,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.password is None:
         args.password = default_password()
     Path(args.out).mkdir(parents=True, exist_ok=True)
-    try:
-        check(args)
-    except CheckFailed as exc:
-        log(f"FAILED: {exc}")
-        return 1
-    except PlaywrightError as exc:
-        log(f"FAILED (browser): {exc}")
-        return 1
-    log(f"OK: one stream per browser (SharedWorker and leader tab), takeover after close and freeze; "
-        f"screenshots in {args.out}/")
-    return 0
+    return run(check, args, log, "one stream per browser (SharedWorker and leader tab), takeover after close and "
+               f"freeze; screenshots in {args.out}/")
 
 
 if __name__ == "__main__":

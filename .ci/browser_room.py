@@ -34,7 +34,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser_check import CHROMIUM, CHROMIUM_ARGS, DESK, PHONE, CheckFailed, default_password, login  # noqa: E402
+from browser_check import CHROMIUM, CHROMIUM_ARGS, DESK, PHONE, CheckFailed, default_password, login, run  # noqa: E402
 
 CALL_TEXT = "tolong pak ada begal di jalan dekat pasar, pelakunya bawa celurit, korban luka"
 PHONE_NUMBER = "081234567890"
@@ -336,16 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         args.password = default_password()
     OUT = Path(args.out)
     OUT.mkdir(parents=True, exist_ok=True)
-    try:
-        check(args)
-    except CheckFailed as exc:
-        log(f"FAILED: {exc}")
-        return 1
-    except PlaywrightError as exc:
-        log(f"FAILED (browser): {exc}")
-        return 1
-    log(f"OK: call entered by keyboard, on the live map through the live feed; screenshots in {OUT}/")
-    return 0
+    return run(check, args, log, f"call entered by keyboard, on the live map through the live feed; screenshots in {OUT}/")
 
 
 if __name__ == "__main__":

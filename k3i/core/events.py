@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.db import connection
 from django.db.models import Q
@@ -23,18 +23,18 @@ from .models import LiveEvent
 from .notify import announce
 
 
-def _event(
-    kind: str,
-    payload: dict[str, Any],
-    *,
-    polres_id: int | None,
-    polsek_id: int | None = None,
-    kelurahan_kode: str = "",
-    fungsi_kode: str = "",
-) -> LiveEvent:
+class Territory(TypedDict, total=False):
+    """Where an event belongs below its Polres (``emit``; each item of ``emit_many`` names these by key too)."""
+
+    polsek_id: int | None
+    kelurahan_kode: str
+    fungsi_kode: str
+
+
+def _event(kind: str, payload: dict[str, Any], *, polres_id: int | None, **where: Unpack[Territory]) -> LiveEvent:
     return LiveEvent(
-        kind=kind, payload=payload, polres_id=polres_id, polsek_id=polsek_id,
-        kelurahan_kode=kelurahan_kode or "", fungsi_kode=fungsi_kode or "",
+        kind=kind, payload=payload, polres_id=polres_id, polsek_id=where.get("polsek_id"),
+        kelurahan_kode=where.get("kelurahan_kode") or "", fungsi_kode=where.get("fungsi_kode") or "",
     )
 
 
@@ -43,19 +43,10 @@ def _require_transaction(name: str) -> None:
         raise RuntimeError(f"events.{name} harus dipanggil di dalam transaksi aksi")
 
 
-def emit(
-    kind: str,
-    payload: dict[str, Any],
-    *,
-    polres_id: int | None,
-    polsek_id: int | None = None,
-    kelurahan_kode: str = "",
-    fungsi_kode: str = "",
-) -> LiveEvent:
+def emit(kind: str, payload: dict[str, Any], *, polres_id: int | None, **where: Unpack[Territory]) -> LiveEvent:
     """Write one live event. Must run inside the action's transaction (it is seen only if that commits)."""
     _require_transaction("emit")
-    event = _event(kind, payload, polres_id=polres_id, polsek_id=polsek_id, kelurahan_kode=kelurahan_kode,
-                   fungsi_kode=fungsi_kode)
+    event = _event(kind, payload, polres_id=polres_id, **where)
     event.save(force_insert=True)
     announce()
     return event
