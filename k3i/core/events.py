@@ -32,6 +32,9 @@ class Territory(TypedDict, total=False):
 
 
 def _event(kind: str, payload: dict[str, Any], *, polres_id: int | None, **where: Unpack[Territory]) -> LiveEvent:
+    unknown = set(where) - Territory.__optional_keys__
+    if unknown:  # a misspelt territory would silently widen who sees the event
+        raise TypeError(f"wilayah peristiwa tidak dikenal: {', '.join(sorted(unknown))}")
     return LiveEvent(
         kind=kind, payload=payload, polres_id=polres_id, polsek_id=where.get("polsek_id"),
         kelurahan_kode=where.get("kelurahan_kode") or "", fungsi_kode=where.get("fungsi_kode") or "",
