@@ -314,9 +314,10 @@ def test_the_hourly_sweep_removes_only_old_files_without_a_report(world, client,
     old_orphan, young_orphan, old_tmp = folder / "a.jpg", folder / "b.jpg", folder / "c.jpg.tmp"
     for f in (old_orphan, young_orphan, old_tmp):
         f.write_bytes(b"x")
-    long_ago = time.time() - ORPHAN_AGE_SECONDS - 60
+    long_ago, just_now = time.time() - ORPHAN_AGE_SECONDS - 60, time.time() - 60  # the suite's clock, not the disk's
     for f in (old_orphan, old_tmp, kept):  # the stored photo is old too: its row keeps it
         os.utime(f, (long_ago, long_ago))
+    os.utime(young_orphan, (just_now, just_now))
     assert sweep_orphans(force=True) == 2
     assert kept.exists() and young_orphan.exists()
     assert not old_orphan.exists() and not old_tmp.exists()
