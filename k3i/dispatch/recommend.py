@@ -7,7 +7,8 @@ for a unit of another Polsek or of Mapolres, and for one outside the incident's 
 ``routing.fungsi_utama`` against the unit's function), so that the incident's own Polsek and function are
 preferred unless another unit is clearly faster. For a priority-1 incident, units busy on a priority-3/4
 task are proposed too (``pull_from``: the task they would leave), with a larger handicap. Stale units
-(``K3I_STALE_MINUTES``) are left out; ``include_stale=True`` appends them after the others, flagged.
+(``K3I_STALE_MINUTES``) are left out; ``include_stale=True`` appends them after the others, flagged. Where
+the Polres uses crew sign-on, the reasons name each unit's crew or say that nobody has signed on (not scored).
 
 Fast enough for 1,000 units per call: one ``values_list`` query for the units, one for active
 assignments, numpy for the distances; model objects only for the few returned.
@@ -26,7 +27,7 @@ from django.utils import timezone
 
 from k3i.core.errors import ValidationFailed
 
-from .models import Assignment, PatrolUnit, UnitStatus
+from .models import Assignment, PatrolUnit, UnitCrew, UnitStatus
 from .routing import DistanceRouter, Router, get_router
 from .staleness import stale_cutoff
 
@@ -240,6 +241,7 @@ def recommend(
         [flags[i][2] for i in order if flags[i][2] is not None]
     )
     fastest = float(secs[order].min())
+    crew = _crew_reasons(incident.polres_id, list(objs))
     out = []
     for rank, i in enumerate(order, start=1):
         unit = objs[keep[i][0]]
@@ -265,6 +267,8 @@ def recommend(
         if stale:
             age = int((now - unit.last_position_at).total_seconds() // 60) if unit.last_position_at else 0
             reasons.append(f"posisi usang ({age} menit lalu): pastikan lewat radio")
+        if unit.pk in crew:
+            reasons.append(crew[unit.pk])
         pulled = pulls.get(pull) if pull is not None else None
         if pulled is not None:
             inc = pulled.incident
@@ -274,6 +278,22 @@ def recommend(
             score=round(float(ranking.scores[i]), 1), reasons=reasons, stale=stale, pull_from=pulled, rank=rank,
             from_home=source != "posisi",
         ))
+    return out
+
+
+def _crew_reasons(polres_id: int, unit_ids: list[int]) -> dict[int, str]:
+    """Who crews each suggested unit ("awak: …"), or that nobody has signed on to it — the latter only where
+    the Polres uses the sign-on at all (someone is signed on somewhere), so a Polres that does not use it sees
+    no noise. Said, not scored: whether an unstaffed unit should rank lower is the Kabagops's call."""
+    from .actions import crew_name, crew_of
+
+    rows = crew_of(unit_ids)
+    if not rows and not UnitCrew.objects.filter(unit__polres_id=polres_id, signed_off_at__isnull=True).exists():
+        return {}
+    out = {}
+    for uid in unit_ids:
+        names = [crew_name(r.user) for r in rows.get(uid, [])]
+        out[uid] = ("awak: " + ", ".join(names)) if names else "belum ada awak masuk dinas: pastikan lewat radio"
     return out
 
 

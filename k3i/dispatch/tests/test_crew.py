@@ -215,6 +215,42 @@ def test_the_roll_call_desk_signs_officers_of_its_territory_on(world):
                 officer=world.user("anggota_semarang_utara").__class__.objects.get(username="anggota_semarang_tengah"))
 
 
+def test_a_desk_moves_an_officer_only_off_a_unit_it_sees_itself(world):
+    """An officer with no function of their own may crew any unit of their Polsek. A desk limited to one
+    function (Kasat Reskrim: Sat Reskrim units only) sees that officer (same territory) but not the Samapta
+    unit they crew now, so it may not move them to its own unit (404, nothing changed); a Polres-wide desk may."""
+    officer = world.user("anggota_semarang_tengah")
+    officer.personel.fungsi = None
+    officer.personel.save(update_fields=["fungsi"])  # test data, not a user write
+    samapta = world.units[TENGAH]
+    reskrim = second_unit(world, fungsi="SAT_RESKRIM", callsign="SEMARANG-TENGAH-RESKRIM-R4")
+    first = sign_on(officer, samapta, channel=Channel.WEB)
+    desk = world.user("kasat_reskrim")
+    assert not PatrolUnit.objects.restrict(desk, "view").filter(pk=samapta.pk).exists()
+    entries = AuditEntry.objects.count()
+
+    with pytest.raises(NotFound):
+        sign_on(desk, reskrim, channel=Channel.WEB, officer=officer)
+
+    assert signed_on_unit(officer) == samapta and open_crew(reskrim) == []
+    assert UnitCrew.objects.get(pk=first.pk).signed_off_at is None and AuditEntry.objects.count() == entries
+    moved = sign_on(world.user("kabagops"), reskrim, channel=Channel.WEB, officer=officer)
+    assert signed_on_unit(officer) == reskrim and moved.signed_on_by == world.user("kabagops")
+    assert UnitCrew.objects.get(pk=first.pk).signed_off_at is not None
+
+
+def test_suggestions_name_the_crew_once_the_polres_uses_the_sign_on(world):
+    from k3i.dispatch.recommend import recommend
+
+    incident = make_incident(world)
+    assert not any("awak" in x for r in recommend(incident) for x in r.reasons)  # nobody uses it: no noise
+    sign_on(world.user("anggota_semarang_tengah"), world.units[TENGAH], channel=Channel.WEB)
+    by = {r.unit.callsign: r.reasons for r in recommend(incident)}
+    assert "awak: Anggota Semarang Tengah" in by[world.units[TENGAH].callsign]
+    assert "belum ada awak masuk dinas: pastikan lewat radio" in by[world.units["reskrim"].callsign]
+    assert [r.unit for r in recommend(incident)][0] == world.units[TENGAH]  # the reasons say it; the order is the ETA
+
+
 # --- the API --------------------------------------------------------------------------------------
 
 

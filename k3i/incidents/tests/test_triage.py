@@ -16,7 +16,13 @@ from k3i.core.errors import ValidationFailed
 from k3i.incidents.triage import MAX_CHARS, TriageResult, classify, get_model
 from k3i.incidents.triage import cli as triage_cli
 from k3i.incidents.triage.evaluate import evaluate
-from k3i.incidents.triage.generate import DEFAULT_PRIORITY, generate, read_handwritten
+from k3i.incidents.triage.generate import (
+    DEFAULT_PRIORITY,
+    NEAR_COPY,
+    read_handwritten,
+    similarity_to_test,
+    training_rows,
+)
 from k3i.incidents.triage.normalize import normalized_text, tokenize
 
 DATA = Path(__file__).resolve().parents[1] / "triage" / "data"
@@ -165,6 +171,9 @@ def test_corpus_size_coverage_and_disjoint_splits():
     assert all(set(r) == {"id", "text", "category", "priority"} and r["priority"] in (1, 2, 3, 4) for r in train + test)
     seen = {r["text"].lower().strip() for r in train}
     assert not [r["text"] for r in test if r["text"].lower().strip() in seen]
+    # nor a paraphrase: no training report nearly copies a held-out one
+    sims = similarity_to_test(train, test)
+    assert max(sims) < NEAR_COPY
     assert len({r["id"] for r in train + test}) == len(train) + len(test)
 
 
@@ -175,7 +184,7 @@ def test_shipped_model_belongs_to_the_shipped_corpus(model):
         "train.jsonl berubah tanpa melatih ulang: jalankan python -m k3i.incidents.triage.train"
     )
     # the generator is seeded: it rebuilds train.jsonl byte for byte
-    rows = generate() + read_handwritten(DATA / "handwritten_train.txt", "h")
+    rows = training_rows(DATA)
     rebuilt = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     assert rebuilt == train_file.read_text(encoding="utf-8")
     assert read_handwritten(DATA / "handwritten_test.txt", "t") == _jsonl(DATA / "test.jsonl")
