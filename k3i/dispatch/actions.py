@@ -283,6 +283,31 @@ def _float(p: dict[str, Any], name: str, prefix: str, lo: float, hi: float, erro
     return float(value)
 
 
+STEP_MAX_AGE = timedelta(days=1)  # an assignment step pressed offline may arrive this late
+
+
+def parse_device_time(value: Any, now: datetime, *, max_age: timedelta) -> tuple[datetime | None, str | None]:
+    """``(time, None)`` for a device's clock reading (aware datetime or ISO-8601 with zone), else ``(None, why)``
+    in Indonesian: missing or malformed, without a zone, more than ``FUTURE_SKEW`` ahead, older than ``max_age``."""
+    at = value
+    if isinstance(at, str):
+        try:
+            at = datetime.fromisoformat(at)
+        except ValueError:
+            at = None
+    if not isinstance(at, datetime):
+        return None, "Waktu perangkat wajib diisi dalam format ISO-8601 (mis. 2026-05-01T08:30:00+07:00)."
+    if at.tzinfo is None or at.utcoffset() is None:
+        return None, "Waktu perangkat harus menyertakan zona waktu (mis. +07:00 atau Z)."
+    if at > now + FUTURE_SKEW:
+        return None, (f"Waktu perangkat {at.isoformat()} berada di masa depan (lebih dari "
+                      f"{int(FUTURE_SKEW.total_seconds() // 60)} menit): periksa jam perangkat.")
+    if at < now - max_age:
+        age = f"{max_age.days} hari" if max_age.days else f"{int(max_age.total_seconds() // 3600)} jam"
+        return None, f"Waktu perangkat {at.isoformat()} terlalu lama (lebih dari {age})."
+    return at, None
+
+
 def _clean_positions(positions: Any, now: datetime) -> list[dict[str, Any]]:
     if not isinstance(positions, list) or not positions:
         raise ValidationFailed.field("positions", "Kirim minimal satu posisi.")
@@ -304,25 +329,9 @@ def _clean_positions(positions: Any, now: datetime) -> list[dict[str, Any]]:
         speed = _float(p, "speed_kmh", prefix, 0, 400, errors)
         heading = _float(p, "heading", prefix, 0, 360, errors)
         accuracy = _float(p, "accuracy_m", prefix, 0, 100_000, errors)
-        at = p.get("device_time")
-        if isinstance(at, str):
-            try:
-                at = datetime.fromisoformat(at)
-            except ValueError:
-                at = "?"
-        if not isinstance(at, datetime):
-            errors.append({"field": prefix + "device_time",
-                           "message": "Waktu perangkat wajib diisi dalam format ISO-8601 (mis. 2026-05-01T08:30:00+07:00)."})
-        elif at.tzinfo is None or at.utcoffset() is None:
-            errors.append({"field": prefix + "device_time",
-                           "message": "Waktu perangkat harus menyertakan zona waktu (mis. +07:00 atau Z)."})
-        elif at > now + FUTURE_SKEW:
-            errors.append({"field": prefix + "device_time", "message": (
-                f"Waktu perangkat {at.isoformat()} berada di masa depan (lebih dari "
-                f"{int(FUTURE_SKEW.total_seconds() // 60)} menit): periksa jam perangkat.")})
-        elif at < now - MAX_POSITION_AGE:
-            errors.append({"field": prefix + "device_time", "message": (
-                f"Waktu perangkat {at.isoformat()} terlalu lama (lebih dari {MAX_POSITION_AGE.days} hari).")})
+        at, why = parse_device_time(p.get("device_time"), now, max_age=MAX_POSITION_AGE)
+        if why is not None:
+            errors.append({"field": prefix + "device_time", "message": why})
         if len(errors) == before:
             clean.append({"lat": float(p["lat"]), "lon": float(p["lon"]), "device_time": at, "speed_kmh": speed,
                           "heading": heading, "accuracy_m": accuracy})
@@ -438,7 +447,7 @@ def _incident_after_leave(actor: Any, incident: Incident, now: datetime) -> bool
 
 
 def end_assignment(actor: Any, a: Assignment, status: str, *, channel: str, note: str = "",
-                   now: datetime | None = None) -> Assignment:
+                   now: datetime | None = None, extra: dict[str, Any] | None = None) -> Assignment:
     """Complete (``selesai``) or cancel (``dibatalkan``) one active assignment inside the caller's
     transaction, with the caller's locks held: unit freed, audit entry, live events. The incident's own
     status is left to the caller."""
@@ -448,9 +457,10 @@ def end_assignment(actor: Any, a: Assignment, status: str, *, channel: str, note
     setattr(a, STAMP[status], now)
     a.save(update_fields=["status", STAMP[status]])
     unit = a.unit
-    unit_changed = unit.status not in UNAVAILABLE_STATES and _set_unit_state(unit, UNIT_STATE_FOR[status], now)
+    unit_changed = unit.status not in UNAVAILABLE_STATES and _set_unit_state(
+        unit, UNIT_STATE_FOR[status], max(now, unit.status_at) if unit.status_at else now)
     audit.record(actor, "penugasan.status", a, channel=channel, polres_id=unit.polres_id,
-                 changes={"status": [old, status], **({"catatan": note} if note else {})})
+                 changes={"status": [old, status], **({"catatan": note} if note else {}), **(extra or {})})
     _emit_assignment("penugasan.status", a)
     if unit_changed:
         _emit_unit("unit.status", unit)
@@ -605,9 +615,38 @@ def dispatch_unit(
     return a
 
 
-def advance_assignment(actor: Any, assignment: Assignment, status: str, *, channel: str) -> Assignment:
+LATE_STEP = timedelta(seconds=60)  # a step that reaches the server this much after its press is noted as late
+
+
+def _step_time(a: Assignment, pressed: datetime | None, now: datetime) -> datetime:
+    """When a step counts as done: the press on the device, kept after the assignment's earlier steps (the
+    chain stays in order even when a phone's clock is a little behind) and no later than now."""
+    if pressed is None:
+        return now
+    earlier = [t for t in (a.assigned_at, a.accepted_at, a.enroute_at, a.arrived_at) if t is not None]
+    return min(max([pressed, *earlier]), now)
+
+
+def _late_note(pressed: datetime | None, now: datetime) -> str:
+    if pressed is None or now - pressed < LATE_STEP:
+        return ""
+    return (f" (ditekan {timezone.localtime(pressed):%H:%M}, baru terkirim {timezone.localtime(now):%H:%M}: "
+            "sinyal lemah)")
+
+
+def _device_changes(pressed: datetime | None, when: datetime) -> dict[str, Any]:
+    return {} if pressed is None else {"waktu_perangkat": pressed.isoformat(), "waktu_dicatat": when.isoformat()}
+
+
+def advance_assignment(actor: Any, assignment: Assignment, status: str, *, channel: str,
+                       device_time: Any = None) -> Assignment:
     """The next step of an assignment: ``diterima``, ``menuju``, ``tiba``, ``selesai`` (after arrival) or
     ``dibatalkan``; forward only (a step may be skipped), the same step again changes nothing.
+
+    ``device_time``: when the step was pressed on the officer's phone — a press made without signal is sent
+    later, and the timestamp chain (and the SLA's time to arrive) keeps the moment of the press. It is kept
+    after the assignment's earlier steps and no later than now (the ledger holds both the device's and the
+    recorded time; the timeline says when a step arrived late). Not given: the server's time.
 
     By a dispatcher who sees the incident or by the unit's own crew (``may_report``). The unit's state
     follows (menuju → Menuju TKP, tiba → Tiba di TKP, selesai/dibatalkan → tersedia), and the incident's:
@@ -624,6 +663,11 @@ def advance_assignment(actor: Any, assignment: Assignment, status: str, *, chann
             raise NotFound("Penugasan tidak ditemukan.")
         raise PermissionDenied("Anda tidak berwenang mengubah status penugasan ini.")
     now = timezone.now()
+    pressed: datetime | None = None
+    if device_time is not None and device_time != "":
+        pressed, why = parse_device_time(device_time, now, max_age=STEP_MAX_AGE)
+        if why is not None:
+            raise ValidationFailed.field("device_time", why)
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=a.incident_id)
         unit = PatrolUnit.objects.select_for_update(of=("self",)).select_related("fungsi").get(pk=a.unit_id)
@@ -631,6 +675,7 @@ def advance_assignment(actor: Any, assignment: Assignment, status: str, *, chann
         a.incident, a.unit = incident, unit
         if a.status == status:
             return a
+        when = _step_time(a, pressed, now)
         if a.status not in Assignment.ACTIVE:
             raise Conflict(f"Penugasan sudah {source_display(a, 'status').lower()}: statusnya tidak dapat diubah lagi.",
                            [{"field": "status", "message": "penugasan sudah berakhir"}])
@@ -642,35 +687,36 @@ def advance_assignment(actor: Any, assignment: Assignment, status: str, *, chann
         if status == Assignment.Status.SELESAI and a.arrived_at is None:
             raise Conflict("Unit belum tiba di TKP: laporkan 'tiba' dulu, atau batalkan penugasan.",
                            [{"field": "status", "message": "unit belum tiba"}])
+        step_text = f"Unit {unit.callsign}: {source_text(Assignment.Status(status).label)}{_late_note(pressed, now)}"
+        device = _device_changes(pressed, when)
         if status in (Assignment.Status.SELESAI, Assignment.Status.DIBATALKAN):
-            end_assignment(actor, a, status, channel=channel, now=now)
-            log_incident(incident, f"penugasan_{status}", f"Unit {unit.callsign}: {source_text(Assignment.Status(status).label)}",
-                         actor, unit=unit.pk, assignment=a.pk)
+            end_assignment(actor, a, status, channel=channel, now=when, extra=device)
+            log_incident(incident, f"penugasan_{status}", step_text, actor, unit=unit.pk, assignment=a.pk)
             if status == Assignment.Status.DIBATALKAN and _incident_after_leave(actor, incident, now):
                 emit_incident("kejadian.diperbarui", incident)
             return a
         old = a.status
         a.status = status
-        setattr(a, STAMP[status], now)
+        setattr(a, STAMP[status], when)
         a.save(update_fields=["status", STAMP[status]])
-        unit_changed = unit.status not in UNAVAILABLE_STATES and _set_unit_state(unit, UNIT_STATE_FOR[status], now)
+        unit_changed = unit.status not in UNAVAILABLE_STATES and _set_unit_state(
+            unit, UNIT_STATE_FOR[status], max(when, unit.status_at) if unit.status_at else when)
         incident_changed = False
         if status == Assignment.Status.TIBA:
             if incident.status in (Incident.Status.BARU, Incident.Status.DIVERIFIKASI, Incident.Status.DITUGASKAN):
                 incident.status = Incident.Status.DITANGANI
                 incident_changed = True
-            if incident.arrived_at is None:
-                incident.arrived_at = now
+            if incident.arrived_at is None or (pressed is not None and when < incident.arrived_at):
+                incident.arrived_at = when  # the first arrival, also when its press reached us after another's
                 incident_changed = True
         elif incident.status in (Incident.Status.BARU, Incident.Status.DIVERIFIKASI):
             incident.status = Incident.Status.DITUGASKAN
             incident_changed = True
         if incident_changed:
             incident.save(update_fields=["status", "arrived_at", "updated_at"])
-        log_incident(incident, f"penugasan_{status}", f"Unit {unit.callsign}: {source_text(Assignment.Status(status).label)}",
-                     actor, unit=unit.pk, assignment=a.pk)
+        log_incident(incident, f"penugasan_{status}", step_text, actor, unit=unit.pk, assignment=a.pk)
         audit.record(actor, "penugasan.status", a, channel=channel, polres_id=incident.polres_id,
-                     changes={"status": [old, status]})
+                     changes={"status": [old, status], **device})
         _emit_assignment("penugasan.status", a)
         if unit_changed:
             _emit_unit("unit.status", unit, incident_id=incident.pk)

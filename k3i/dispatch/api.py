@@ -477,6 +477,12 @@ class AssignmentStatusIn(Schema):
 
     status: Literal["diterima", "menuju", "tiba", "selesai", "dibatalkan"] = Field(
         ..., description="Langkah berikutnya: diterima, menuju, tiba, selesai (setelah tiba) atau dibatalkan")
+    device_time: str | None = Field(
+        None, max_length=64,
+        description="Kapan langkah ditekan di ponsel (ISO-8601 dengan zona, mis. 2026-05-01T08:30:00+07:00): langkah "
+        "yang ditekan tanpa sinyal dan baru terkirim kemudian dicatat pada waktu tekannya (tidak sebelum langkah "
+        "sebelumnya, tidak melewati waktu server; paling lama 1 hari, paling jauh 2 menit di masa depan). Kosong: "
+        "waktu server.")
 
 
 @router.post(
@@ -494,7 +500,7 @@ def post_dispatch_status(request: HttpRequest, id: Id, payload: AssignmentStatus
         Q(incident__in=visible_incidents) | Q(unit__in=visible_units)).first()
     if a is None:
         raise NotFound("Penugasan tidak ditemukan.")
-    a = advance_assignment(user, a, payload.status, channel=Channel.API)
+    a = advance_assignment(user, a, payload.status, channel=Channel.API, device_time=payload.device_time)
     return assignment_out(_assignments().get(pk=a.pk))
 
 

@@ -661,7 +661,7 @@ def penugasan_status(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("Penugasan tidak ditemukan.")
     status = request.POST.get("status") or ""
     try:
-        advance_assignment(user, a, status, channel=CHANNEL)
+        advance_assignment(user, a, status, channel=CHANNEL, device_time=request.POST.get("device_time") or None)
     except K3iError as exc:
         _error(request, exc)
     else:
