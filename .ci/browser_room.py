@@ -300,9 +300,14 @@ def check(args: argparse.Namespace) -> None:
             if others:
                 raise CheckFailed(f"the officer's view lists {others} task(s) besides their unit's ({callsign})")
             fits_phone(opage, "/tugas/ (task)")
-            with opage.expect_navigation(wait_until="domcontentloaded", timeout=timeout_ms):
-                task.locator(".btn-huge").first.click()
-            opage.wait_for_load_state("domcontentloaded")
+            # room.js sends the press to the status API (kept on the phone without signal) and re-reads the list
+            accept = task.locator("form[data-step-form][data-step='diterima']")
+            accept.locator("button").click()
+            opage.wait_for_selector("[data-notice-sent]", timeout=timeout_ms)
+            try:
+                accept.wait_for(state="detached", timeout=timeout_ms)
+            except PlaywrightError as exc:
+                raise CheckFailed("the officer's view still offers 'Terima tugas' after accepting") from exc
             opage.wait_for_selector(".task .btn-huge", timeout=timeout_ms)
             opage.screenshot(path=str(OUT / "room-tugas-phone-accepted.png"), full_page=True)
             log("phone pages fit 375 px; officer's view lists the task and takes a step")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -19,7 +19,7 @@ from k3i.core.roles import Role
 from k3i.incidents.actions import _log as log_incident
 from k3i.incidents.actions import emit_incident
 from k3i.incidents.models import Incident
-from k3i.organization.actions import LAT_RANGE, LON_RANGE, coordinate_errors  # noqa: F401 (re-exported)
+from k3i.organization.actions import LAT_RANGE, LON_RANGE, coordinate_errors, is_number  # noqa: F401 (re-exported)
 from k3i.organization.models import Fungsi, Polres, Polsek
 
 from .models import Assignment, PatrolUnit, UnitCrew, UnitPosition, UnitStatus
@@ -274,7 +274,7 @@ def _float(p: dict[str, Any], name: str, prefix: str, lo: float, hi: float, erro
         if required:
             errors.append({"field": prefix + name, "message": "Wajib diisi."})
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if not is_number(value):
         errors.append({"field": prefix + name, "message": "Harus berupa angka."})
         return None
     if not lo <= value <= hi:
@@ -342,13 +342,29 @@ def _clean_positions(positions: Any, now: datetime) -> list[dict[str, Any]]:
     return clean
 
 
+def _new_positions(unit: PatrolUnit, clean: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``clean`` without the positions the unit's track already holds and without repeats within the call: the
+    same ``device_time``, ``lat`` and ``lon`` (a phone that lost the answer sends its fix or buffer again)."""
+    fix = itemgetter("device_time", "lat", "lon")
+    seen = set(UnitPosition.objects.filter(unit=unit, device_time__in={p["device_time"] for p in clean})
+               .values_list("device_time", "lat", "lon"))
+    new = []
+    for p in clean:
+        if fix(p) not in seen:
+            seen.add(fix(p))
+            new.append(p)
+    return new
+
+
 def record_positions(actor: Any, unit: PatrolUnit, positions: list[dict[str, Any]], *, channel: str) -> int:
     """Store reported positions of a unit (AVL / the officer's phone); returns how many were stored.
 
     Each dict: ``lat``, ``lon``, ``device_time`` (aware datetime or ISO-8601 with zone), optional
     ``speed_kmh``, ``heading``, ``accuracy_m``. All are validated before anything is written. Positions
     older than the unit's latest are stored (the track) but do not move it; device times more than two
-    minutes ahead are refused. One audit entry and one ``unit.posisi`` live event per call.
+    minutes ahead are refused. A position the track already holds (same device time, lat and lon), or one
+    repeated in the call, is stored once: a resent call stores nothing and writes nothing. One audit entry and
+    one ``unit.posisi`` live event per call that stores something.
     ``actor`` must be allowed to report for the unit (``may_report``); ``None`` is the system.
     """
     if actor is not None and not may_report(actor, unit):
@@ -358,17 +374,21 @@ def record_positions(actor: Any, unit: PatrolUnit, positions: list[dict[str, Any
     clean = _clean_positions(positions, now)
     with transaction.atomic():
         unit = PatrolUnit.objects.select_for_update(of=("self",)).select_related("fungsi").get(pk=unit.pk)
-        UnitPosition.objects.bulk_create([UnitPosition(unit=unit, received_at=now, **p) for p in clean])
-        latest = max(clean, key=lambda p: p["device_time"])
+        new = _new_positions(unit, clean)  # under the unit's lock: two resends at once store it once
+        if not new:
+            return 0
+        UnitPosition.objects.bulk_create([UnitPosition(unit=unit, received_at=now, **p) for p in new])
+        latest = max(new, key=lambda p: p["device_time"])
         moved = unit.last_position_at is None or latest["device_time"] > unit.last_position_at
         if moved:
             unit.last_lat, unit.last_lon, unit.last_position_at = latest["lat"], latest["lon"], latest["device_time"]
             unit.save(update_fields=["last_lat", "last_lon", "last_position_at"])
         audit.record(actor, "unit.posisi", unit, channel=channel, polres_id=unit.polres_id, changes={
-            "jumlah": len(clean), "bergerak": moved, "waktu_perangkat_terakhir": latest["device_time"],
+            "jumlah": len(new), "bergerak": moved, "waktu_perangkat_terakhir": latest["device_time"],
+            **({"ganda_dilewati": len(clean) - len(new)} if len(new) < len(clean) else {}),
         })
-        _emit_unit("unit.posisi", unit, stored=len(clean), moved=moved)
-    return len(clean)
+        _emit_unit("unit.posisi", unit, stored=len(new), moved=moved)
+    return len(new)
 
 
 def _may_act_on_unit(actor: Any, unit: PatrolUnit) -> bool:
@@ -394,7 +414,7 @@ def set_unit_status(actor: Any, unit: PatrolUnit, status: str, *, channel: str, 
     if status not in UnitStatus.values:
         raise ValidationFailed.field("status", f"Status unit '{status}' tidak dikenal (pilih: "
                                                + ", ".join(UnitStatus.values) + ").")
-    note = (note or "").strip()
+    note = (note or "").replace("\x00", "").strip()  # as the close note: PostgreSQL refuses NUL (live event)
     if len(note) > 300:
         raise ValidationFailed.field("note", "Catatan terlalu panjang (paling banyak 300 karakter).")
     if actor is not None and not _may_act_on_unit(actor, unit):
@@ -517,7 +537,7 @@ def dispatch_unit(
         _visible_or_404(actor, incident, unit)
         raise PermissionDenied("Peran Anda tidak dapat menugaskan unit.")
     _visible_or_404(actor, incident, unit)
-    override_reason = (override_reason or "").strip() if isinstance(override_reason, str) else ""
+    override_reason = override_reason.replace("\x00", "").strip() if isinstance(override_reason, str) else ""
     if len(override_reason) > 300:
         raise ValidationFailed.field("override_reason", "Alasan terlalu panjang (paling banyak 300 karakter).")
     if recommended_rank is not None and (isinstance(recommended_rank, bool) or not 1 <= recommended_rank <= 1000):

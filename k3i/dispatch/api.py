@@ -114,6 +114,17 @@ class UnitPatch(Schema):
     )
 
 
+def _json_body(request: HttpRequest, *, empty: bytes) -> Any:
+    """The request body of a route that parses its own JSON (``empty``: what an empty body means). Not JSON,
+    not UTF-8, or nested deeper than the parser can follow: 422 on ``body``."""
+    try:
+        return json.loads(request.body or empty)
+    except RecursionError as exc:
+        raise ValidationFailed.field("body", "Isi permintaan bersarang terlalu dalam.") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed.field("body", "Isi permintaan bukan JSON yang sah.") from exc
+
+
 def _visible_units(request: HttpRequest) -> Any:
     return PatrolUnit.objects.restrict(user_of(request), "view").select_related("polsek", "fungsi")
 
@@ -219,10 +230,7 @@ _CREW_BODY = {"required": False, "content": {"application/json": {"schema": Crew
 )
 def post_crew(request: HttpRequest, id: Id) -> dict[str, Any]:
     unit = _get_unit(request, id)
-    try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed.field("body", "Isi permintaan bukan JSON yang sah.") from exc
+    data = _json_body(request, empty=b"{}")
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -263,7 +271,8 @@ class PositionIn(Schema):
 
 
 class PositionsOut(Schema):
-    stored: int = Field(..., description="Jumlah posisi yang disimpan")
+    stored: int = Field(..., description="Jumlah posisi baru yang disimpan (posisi yang sudah tersimpan tidak "
+                        "dihitung: 0 untuk kiriman ulang)")
     unit: UnitOut
 
 
@@ -280,17 +289,16 @@ _POSITIONS_BODY = {
     "/units/{id}/positions", response={201: PositionsOut, **WRITE_ERRORS}, summary="Laporkan posisi unit",
     description="Satu posisi (objek) atau beberapa (daftar, paling banyak 500) dengan waktu perangkat. Posisi yang "
     "lebih lama dari posisi terakhir disimpan sebagai jejak tetapi tidak memindahkan unit; waktu perangkat lebih "
-    "dari 2 menit di masa depan ditolak. Oleh awak unit (anggota yang sedang masuk dinas pada unit itu: "
-    "`POST /api/v1/units/{id}/crew`) atau operator/Kapolsek; peristiwa langsung `unit.posisi`. Kesalahan per kolom diberi nomor urut posisi "
+    "dari 2 menit di masa depan ditolak. Posisi yang sudah tersimpan (waktu perangkat, lintang dan bujur sama) "
+    "disimpan sekali saja: kiriman ulang aman (`stored` hanya menghitung posisi baru; 0: tidak ada yang ditulis). "
+    "Oleh awak unit (anggota yang sedang masuk dinas pada unit itu: `POST /api/v1/units/{id}/crew`) atau "
+    "operator/Kapolsek; peristiwa langsung `unit.posisi`. Kesalahan per kolom diberi nomor urut posisi "
     "(mis. `1.device_time`) bila yang dikirim daftar.",
     openapi_extra={"requestBody": _POSITIONS_BODY},
 )
 def post_positions(request: HttpRequest, id: Id) -> tuple[int, dict[str, Any]]:
     unit = _get_unit(request, id)
-    try:
-        data = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed.field("body", "Isi permintaan bukan JSON yang sah.") from exc
+    data = _json_body(request, empty=b"null")
     items = data if isinstance(data, list) else [data] if isinstance(data, dict) else None
     if items is None:
         raise ValidationFailed.field("body", "Kirim satu posisi (objek JSON) atau daftar posisi.")

@@ -4,6 +4,7 @@ audit entry and the live event for the operations room.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,11 +55,19 @@ def _clean_text(value: Any, field: str, *, max_len: int, required: bool) -> tupl
     return text, []
 
 
+# What a phone number may be written with: its digits and the usual separators, never letters. Only the digits
+# (and a leading +) are kept: dropping anything else could turn "0812ABCD5678" into another, wrong number.
+PHONE_CHARS = re.compile(r"[0-9 +\-().]*")
+
+
 def _clean_phone(value: Any) -> tuple[str, Errors]:
     if value in (None, ""):
         return "", []
     if not isinstance(value, str):
         return "", [{"field": "reporter_phone", "message": "Nomor telepon harus berupa teks."}]
+    if not PHONE_CHARS.fullmatch(value.strip()):
+        return "", [{"field": "reporter_phone", "message": "Nomor telepon hanya boleh berisi angka, spasi dan tanda "
+                                                           "+ - ( ) . (mis. 0812-3456-7890 atau +62 812 3456 7890)."}]
     digits = "".join(ch for ch in value if ch.isdigit())
     if value.strip().startswith("+"):
         digits = "+" + digits
@@ -195,7 +204,8 @@ def create_incident(
     audit_channel: str,
 ) -> tuple[Incident, bool]:
     """Take one report from any channel. Returns ``(incident, created)``; a retried submission with the same
-    idempotency key returns the first incident and ``created=False``.
+    idempotency key returns the first incident and ``created=False`` — the same key with another text (a
+    message: another text or phone) is a ``Conflict`` (``_same_report``).
 
     ``actor`` is the logged-in user (110 desk, SPKT, officer) or ``None`` for the public and gateways.
 
@@ -367,7 +377,7 @@ def _write_alone(draft: _Draft) -> tuple[Incident, bool]:
         existing = _earlier(draft)
         if existing is None:
             raise
-        return _same_sender(existing, draft.actor), False
+        return _same_report(existing, draft), False
     return draft.incident, True
 
 
@@ -407,7 +417,7 @@ def _write_batch(drafts: Sequence[_Draft]) -> list[tuple[Incident, bool] | BaseE
             out.append((d.incident, True))
         else:
             earlier = known.get(k) or first[k].incident
-            out.append(_outcome(lambda d=d, e=earlier: (_same_sender(e, d.actor), False)))
+            out.append(_outcome(lambda d=d, e=earlier: (_same_report(e, d), False)))
     return out
 
 
@@ -421,14 +431,24 @@ def _outcome(fn: Any, *args: Any) -> Any:
 _intake: GroupCommit[_Draft, tuple[Incident, bool]] = GroupCommit(_write_batch, max_batch=64)
 
 
-def _same_sender(existing: Incident, actor: Any) -> Incident:
+def _same_report(existing: Incident, draft: _Draft) -> Incident:
     """A retried submission gets its first incident back — but only the one who sent it: a key guessed or
-    reused by another user (or by the public for a staff report) must not reveal someone else's report."""
-    who = actor.pk if getattr(actor, "is_authenticated", False) else None
+    reused by another user (or by the public for a staff report) must not reveal someone else's report. And
+    only for the same report: a key reused for another text (for a message: another text or sender) is
+    refused, so that the second report does not vanish into the first. Compared as stored (after cleaning);
+    not the place or category, which the desk may have corrected on the first incident since."""
+    who = draft.actor.pk if getattr(draft.actor, "is_authenticated", False) else None
     if existing.created_by_id != who:
         raise Conflict(
             "Kunci idempotensi ini sudah dipakai untuk laporan lain.",
             [{"field": "idempotency_key", "message": "Sudah dipakai untuk laporan lain; buat kunci baru."}],
+        )
+    fields = ("text", "reporter_phone") if existing.channel == Incident.Channel.PESAN else ("text",)
+    if any(getattr(existing, f) != getattr(draft.incident, f) for f in fields):
+        raise Conflict(
+            "Kunci idempotensi ini sudah dipakai untuk laporan dengan isi lain: kiriman ulang membawa laporan yang "
+            "sama; laporan baru perlu kunci baru.",
+            [{"field": "idempotency_key", "message": "Sudah dipakai untuk laporan dengan isi lain; buat kunci baru."}],
         )
     return existing
 

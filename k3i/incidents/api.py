@@ -77,7 +77,7 @@ class IncidentIn(Schema):
     priority: Prio | None = None
     idempotency_key: str | None = Field(
         None, min_length=1, max_length=80, pattern=NO_CONTROL,
-        description="Kunci dari klien: kiriman ulang dengan kunci sama mengembalikan laporan pertama (200)",
+        description="Kunci dari klien: kiriman ulang dengan kunci sama mengembalikan laporan pertama (200); kunci sama dengan teks lain: 409",
     )
 
 
@@ -355,7 +355,8 @@ def _polres(user: Any) -> Any:
     summary="Buat laporan kejadian",
     description="Laporan dari kanal mana pun (110, SPKT, petugas di lapangan — LP model A, …). Lokasi di luar "
     "wilayah hukum, kategori tak dikenal, teks terlalu panjang atau tipe data salah: 422 tanpa menulis apa pun. "
-    "Kiriman ulang dengan `idempotency_key` yang sama menjawab 200 dengan laporan pertama.",
+    "Kiriman ulang dengan `idempotency_key` yang sama menjawab 200 dengan laporan pertama; kunci yang sama dengan "
+    "teks lain: 409 tanpa menulis apa pun (laporan baru perlu kunci baru).",
 )
 def post_incident(request: HttpRequest, payload: IncidentIn) -> tuple[int, dict[str, Any]]:
     user = user_of(request)
@@ -378,7 +379,8 @@ def post_incident(request: HttpRequest, payload: IncidentIn) -> tuple[int, dict[
     "dengan rahasia bersama `K3I_INTAKE_WEBHOOK_SECRET` (tanpa rahasia: 503; tanda tangan salah/tidak ada: 401). "
     "`message_id` wajib (tanpa itu: 422) dan unik per pesan: isi yang sama dikirim ulang — oleh gateway yang "
     "mencoba lagi atau oleh pihak yang menyadapnya — menjawab 200 dengan laporan pertama dan tidak menulis apa "
-    "pun. Tanpa koordinat, kelurahan dan jalan dicari di teks dan operator diminta mengonfirmasi.",
+    "pun; `message_id` yang sama dengan teks atau nomor lain: 409 tanpa menulis apa pun. Tanpa koordinat, "
+    "kelurahan dan jalan dicari di teks dan operator diminta mengonfirmasi.",
 )
 def post_intake_message(request: HttpRequest, payload: MessageIn) -> tuple[int, dict[str, Any]]:
     incident, created, match = intake.receive_message(

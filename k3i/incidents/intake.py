@@ -12,7 +12,8 @@ for a signed panic device — and both are required (422 without them). The key 
 incident under a unique (channel, key) index, so sending the same signed body again, now or in a year,
 returns the first incident (200) and writes nothing: no clock, no window, no nonce store to keep.
 A gateway must give every message its own ID (prefixed per gateway, e.g. ``wa-…``, ``sms-…``): a second
-message with an ID already seen is taken for a retry of the first.
+message with an ID already seen is taken for a retry of the first when its text and sender are the same, and
+refused (409, ``message_id``, nothing written) when they are not.
 
 Both channels end in ``actions.create_incident`` (one transaction, audit entry, live event).
 """
@@ -29,7 +30,7 @@ from django.http import HttpRequest
 from ninja.security import APIKeyHeader
 
 from k3i.core.audit import Channel
-from k3i.core.errors import K3iError, ValidationFailed
+from k3i.core.errors import Conflict, K3iError, ValidationFailed
 from k3i.organization.models import Polres, polres_for
 
 from . import gazetteer
@@ -147,6 +148,11 @@ def receive_message(
         )
     except ValidationFailed as exc:
         raise _renamed(exc, MESSAGE_FIELDS) from None
+    except Conflict:  # the ID of an earlier message with another text or sender: not a retry of it
+        raise Conflict(
+            "ID pesan (message_id) ini sudah dipakai untuk pesan lain (teks atau pengirim berbeda): setiap pesan "
+            "perlu ID sendiri.", [{"field": "message_id", "message": "Sudah dipakai untuk pesan lain; beri ID baru."}],
+        ) from None
     return incident, created, match
 
 

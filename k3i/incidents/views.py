@@ -195,7 +195,17 @@ def lapor(request: HttpRequest) -> HttpResponse:
                     idempotency_key=d["kunci"] or None, audit_channel=Channel.WEB,
                 )
             except K3iError as exc:
-                for e in exc.errors or [{"field": "", "message": exc.detail}]:
+                errors = exc.errors or [{"field": "", "message": exc.detail}]
+                if any(e.get("field") == "idempotency_key" for e in errors):
+                    # Sent before (the answer was lost), changed since: the first report stands; a fresh key lets
+                    # the reporter send the changed one as a new report.
+                    errors = [{"field": "", "message": _(
+                        "Laporan dari formulir ini sudah pernah terkirim dan tercatat; perubahan Anda belum "
+                        "tercatat. Kirim lagi untuk membuat laporan baru.")}]
+                    data = request.POST.copy()
+                    data["kunci"] = uuid.uuid4().hex
+                    form.data = data
+                for e in errors:
                     field = e.get("field", "")
                     form.add_error(field if field in form.fields and field not in ("lat", "lon") else None,
                                    e["message"])

@@ -792,9 +792,19 @@ def terima(request: HttpRequest) -> HttpResponse:
                     idempotency_key=post.get("idempotency_key") or None, audit_channel=CHANNEL,
                 )
             except K3iError as exc:
+                if any(e.get("field") == "idempotency_key" for e in exc.errors):
+                    # This form was sent before (the answer was lost) and its text has changed since: the first
+                    # report stands; a fresh key lets the call-taker send the edited one as a new report.
+                    errors["form"] = _("Formulir ini sudah pernah terkirim dan tercatat sebagai laporan (lihat "
+                                       "antrean); isi yang diubah belum tercatat. Tekan Kirim lagi untuk mencatatnya "
+                                       "sebagai laporan baru.")
+                    fresh = post.copy()
+                    fresh["idempotency_key"] = uuid.uuid4().hex
+                    post = fresh  # type: ignore[assignment]  # a mutable copy of the same form
                 for e in exc.errors:
                     field = {"lat": "lokasi", "lon": "lokasi", "alamat": "lokasi"}.get(e.get("field", ""), e.get("field", ""))
-                    errors.setdefault(field or "form", e.get("message", ""))
+                    if field != "idempotency_key":
+                        errors.setdefault(field or "form", e.get("message", ""))
                 if not exc.errors:
                     errors["form"] = exc.detail
             else:

@@ -46,6 +46,17 @@ LAT_RANGE = (-11.5, 6.5)
 LON_RANGE = (94.5, 141.5)
 
 
+def is_number(value: Any) -> bool:
+    """A finite number a float can hold: not a bool, not NaN/±∞, not an integer too large for a float (JSON
+    carries any number of digits; ``math.isfinite`` raises ``OverflowError`` on such an integer)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def coordinate_errors(
     lat: Any, lon: Any, *, lat_field: str = "lat", lon_field: str = "lon", label: str = "", required: bool = False
 ) -> Errors:
@@ -60,7 +71,7 @@ def coordinate_errors(
     for name, value, (lo, hi), what in ((lat_field, lat, LAT_RANGE, "Lintang"), (lon_field, lon, LON_RANGE, "Bujur")):
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        if not is_number(value):
             errors.append({"field": name, "message": f"{what}{suffix} harus berupa angka."})
         elif not lo <= value <= hi:
             errors.append({"field": name, "message": f"{what}{suffix} {value} di luar wilayah Indonesia "

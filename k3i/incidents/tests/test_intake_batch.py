@@ -43,11 +43,12 @@ def burst(world, n: int = 12) -> dict[str, object]:
 
     def go(idx: int) -> None:
         lat, lon = POINTS[idx % 3]
-        # 5, 6, 7: one key three times in one batch; 8: a retry of report 0, written in an earlier batch
+        # 5, 6, 7: one report (key and text) three times in one batch; 8: a retry of report 0, written in an
+        # earlier batch
         key = "sama" if idx in (5, 6, 7) else "k0" if idx == 8 else f"k{idx}"
         try:
             incident, created = actions.create_incident(
-                op, polres=world.polres, channel="110", text=f"ada maling motor di gang {idx}", lat=lat, lon=lon,
+                op, polres=world.polres, channel="110", text=f"ada maling motor di gang {key}", lat=lat, lon=lon,
                 reporter_phone="081234567890", idempotency_key=key, audit_channel="api")
             answers[idx] = (incident.pk, incident.number, created)
         except Exception as exc:  # noqa: BLE001 - reported to the assertions
@@ -77,7 +78,7 @@ def burst(world, n: int = 12) -> dict[str, object]:
         "batches": actions._intake.batches - batches0,
         "items": actions._intake.items - items0,
         "incidents": Incident.objects.filter(pk__in=ids).count(),
-        "numbers": sorted(Incident.objects.filter(pk__in=ids).values_list("number", flat=True)),
+        "numbers": sorted(str(n) for n in Incident.objects.filter(pk__in=ids).values_list("number", flat=True)),
         "logs": IncidentLog.objects.filter(incident_id__in=ids, kind="dibuat").count(),
         # each located report names its kelurahan's Bhabinkamtibmas (or the gap) on its own timeline
         "bhabin_notes": sorted(IncidentLog.objects.filter(incident_id__in=ids, kind="bhabinkamtibmas").values_list(

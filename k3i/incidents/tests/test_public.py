@@ -65,6 +65,18 @@ def test_submit_shows_number_and_tracking_code_at_once(world, client):
     assert Incident.objects.count() == 1
 
 
+def test_a_form_sent_again_with_changed_text_keeps_the_first_report_and_offers_a_new_one(world, client):
+    _, kunci = form_page(client)
+    assert submit(client, kunci=kunci).status_code == 201
+    r = submit(client, kunci=kunci, text="motor saya dicuri di depan warung, pelakunya dua orang")
+    html = r.content.decode()
+    assert r.status_code == 422 and "sudah pernah terkirim" in html and Incident.objects.count() == 1
+    fresh = re.search(r'name="kunci" value="([0-9a-f]+)"', html)
+    assert fresh and fresh.group(1) != kunci
+    again = submit(client, kunci=fresh.group(1), text="motor saya dicuri di depan warung, pelakunya dua orang")
+    assert again.status_code == 201 and Incident.objects.count() == 2
+
+
 def test_kelurahan_choice_and_place_from_text(world, client):
     r = submit(client, lat="", lon="", kelurahan="33.74.02.1001", kunci="a1")
     assert r.status_code == 201

@@ -438,6 +438,22 @@ def test_take_a_call_by_kelurahan(world, login):
     assert Incident.objects.count() == 1
 
 
+def test_a_form_sent_again_with_changed_text_keeps_the_first_report_and_offers_a_new_one(world, login):
+    """The answer to the first send was lost, the call-taker changed the text and sent again: the first report
+    stands, the page says so, and a fresh key lets the changed text go in as a new report."""
+    c = login("operator")
+    first = {"lokasi": "Brumbungan", "text": "rumah saya dibobol maling", "idempotency_key": "k-9"}
+    assert c.post(reverse("ops:terima"), first).status_code == 302
+    r = c.post(reverse("ops:terima"), {**first, "text": "rumah saya dibobol maling, pelaku masih di dalam"})
+    html = r.content.decode()
+    assert r.status_code == 422 and "sudah pernah terkirim" in html and Incident.objects.count() == 1
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', html)
+    assert key and key.group(1) != "k-9" and "pelaku masih di dalam" in html  # what was typed stays
+    again = c.post(reverse("ops:terima"), {**first, "text": "rumah saya dibobol maling, pelaku masih di dalam",
+                                            "idempotency_key": key.group(1)})
+    assert again.status_code == 302 and Incident.objects.count() == 2
+
+
 def test_take_a_call_by_street_and_kelurahan_with_override(world, login):
     c = login("operator")
     c.post(reverse("ops:terima"), {

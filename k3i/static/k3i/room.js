@@ -13,6 +13,8 @@
  *  - [data-room-map]        the live map: incidents by priority, units by state (drawn over map.js)
  *  - [data-intake]          the 110 call-taker form: triage as you type, map click, Ctrl+Enter saves
  *  - [data-locate]          the incident page's location form: a kelurahan from the list or a map click
+ *  - #tugas                 the officer's phone: step presses queued in localStorage and sent with the time
+ *                           of the press (they survive a weak signal); sharing the unit's position
  * The live map sets data-live-ready="1" on its map element once drawn (the browser check waits for it).
  */
 (function () {
@@ -766,6 +768,468 @@
     }
   }
 
+  // --- the officer's phone (/tugas/): steps that survive a weak signal, sharing the unit's position -----
+  //
+  // #tugas carries data-user, data-csrf, data-status-url and data-positions-url (".../0/..."); its content is
+  // re-read by HTMX, so everything here is found again (and re-marked) after each swap.
+  //  - A press on a step form ([data-step-form]: data-assignment, data-step, data-label) is queued in
+  //    localStorage with the moment of the press and sent as JSON to the status API with that moment
+  //    (device_time). What could not be sent (no signal, timeout, 5xx, 429: "Sinyal lemah"; the session
+  //    ended: "Sesi berakhir") stays queued, is shown above the list, and is sent again when the browser is
+  //    back online, when the page loads and every 15 s. Another 4xx (the task was cancelled meanwhile, …)
+  //    drops it and shows the server's reason. Without JavaScript the forms post as before.
+  //  - [data-geo-share] in the crew card: "Bagikan lokasi unit" (remembered per user and unit). While on,
+  //    positions from watchPosition (one per 30 s, or sooner after 100 m) are queued and sent as one list
+  //    to the unit's positions API every 30 s, or as soon as 10 wait. Off, or signed off: no more watching.
+
+  var STEP_QUEUE = "k3i.tugas.antrian", STEP_QUEUE_MAX = 50;
+  var POS_QUEUE = "k3i.tugas.posisi", POS_QUEUE_MAX = 500;
+  var GEO_PREF = "k3i.tugas.lokasi";
+  var SEND_TIMEOUT_MS = 10000, RETRY_MS = 15000;
+  var POS_EVERY_MS = 30000, POS_MIN_METRES = 100, POS_BATCH = 10;
+  var POS_MAX_AGE_MS = 6 * 24 * 3600 * 1000;  // the server refuses positions older than 7 days
+  var TUGAS_TEXT = {  // Indonesian defaults; the page hands over its (translated) texts in [data-tugas-text]
+    weak: "Sinyal lemah: {langkah} tersimpan di ponsel dan dikirim otomatis saat sinyal kembali.",
+    session: "Sesi berakhir: masuk lagi untuk mengirim {langkah}.",
+    login: "Masuk lagi",
+    sent: "{label} tercatat {jam}",
+    sending: "mengirim…",
+    waiting: "menunggu sinyal",
+    done: "tercatat",
+    close: "Tutup",
+    failed: "{langkah} tidak tercatat: {detail}",
+    on: "Aktif",
+    off: "Mati",
+    "geo-wait": "Menunggu posisi dari GPS…",
+    "geo-sent": "Lokasi terkirim {jam}",
+    "geo-queued": "{n} menunggu sinyal",
+    "geo-none": "Belum ada lokasi terkirim",
+    "geo-session": "Sesi berakhir: masuk lagi agar lokasi terkirim",
+    "geo-denied": "Izin lokasi ditolak. Izinkan lokasi untuk situs ini di pengaturan peramban, lalu nyalakan lagi.",
+    "geo-unavailable": "Lokasi tidak tersedia. Nyalakan GPS/lokasi ponsel, lalu nyalakan lagi.",
+    "geo-lost": "Posisi GPS hilang sementara, menunggu posisi berikutnya…",
+    "geo-unsupported": "Peramban ini tidak dapat membaca lokasi ponsel.",
+    "geo-insecure": "Lokasi hanya dapat dibaca lewat koneksi aman (https). Hubungi operator.",
+    "geo-rejected": "Lokasi ditolak server: {detail}"
+  };
+
+  // localStorage, or this page's memory where it cannot be used (private mode, storage full)
+  var memoryOnly = {};
+  function getItem(key) {
+    if (Object.prototype.hasOwnProperty.call(memoryOnly, key)) { return memoryOnly[key]; }
+    try { return window.localStorage.getItem(key); } catch (err) { return null; }
+  }
+  function setItem(key, value) {
+    try { window.localStorage.setItem(key, value); delete memoryOnly[key]; } catch (err) { memoryOnly[key] = value; }
+  }
+  function loadList(key) {
+    var raw = getItem(key), list = null;
+    try { list = raw ? JSON.parse(raw) : []; } catch (err) { list = []; }
+    return Array.isArray(list) ? list.filter(function (x) { return x && typeof x === "object"; }) : [];
+  }
+  function saveList(key, list, max) {
+    if (list.length > max) { list = list.slice(list.length - max); }  // keep the newest
+    setItem(key, JSON.stringify(list));
+  }
+  function removeIds(key, items) {
+    var gone = {};
+    items.forEach(function (x) { gone[x.id] = true; });
+    setItem(key, JSON.stringify(loadList(key).filter(function (x) { return !gone[x.id]; })));
+  }
+
+  function newId() { return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 10); }
+  function fill(text, values) {
+    return String(text).replace(/\{(\w+)\}/g, function (m, k) { return values[k] != null ? String(values[k]) : m; });
+  }
+  function hhmm(iso) {  // "10:05", the phone's local time
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) { return ""; }
+    return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+  }
+  function finite(x) { return typeof x === "number" && isFinite(x); }
+  function metres(a, b) {  // haversine distance between {lat, lon} points
+    var r = Math.PI / 180, dLat = (b.lat - a.lat) * r, dLon = (b.lon - a.lon) * r;
+    var h = Math.sin(dLat / 2) * Math.sin(dLat / 2) +
+      Math.cos(a.lat * r) * Math.cos(b.lat * r) * Math.sin(dLon / 2) * Math.sin(dLon / 2);
+    return 2 * 6371000 * Math.asin(Math.min(1, Math.sqrt(h)));
+  }
+
+  // POST JSON with the session; resolves {status, data, kind}: kind "ok" (2xx), "retry" (no answer, timeout,
+  // 5xx, 408, 429), "auth" (401, or 403 from the CSRF check: the session ended or changed), "drop" (any
+  // other 4xx: sending it again would not help).
+  function postJSON(url, body, token) {
+    var ctrl = window.AbortController ? new AbortController() : null;
+    var timer = ctrl ? setTimeout(function () { ctrl.abort(); }, SEND_TIMEOUT_MS) : null;
+    return fetch(url, {
+      method: "POST", credentials: "same-origin", cache: "no-store", signal: ctrl ? ctrl.signal : undefined,
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      return r.text().then(function (text) {
+        var data = null;
+        try { data = text ? JSON.parse(text) : null; } catch (err) { data = null; }
+        return { status: r.status, data: data };
+      });
+    }).catch(function () {
+      return { status: 0, data: null };
+    }).then(function (res) {
+      clearTimeout(timer);
+      var s = res.status, detail = res.data && typeof res.data.detail === "string" ? res.data.detail : "";
+      if (s >= 200 && s < 300) { res.kind = "ok"; }
+      else if (s === 0 || s >= 500 || s === 408 || s === 429) { res.kind = "retry"; }
+      else if (s === 401 || (s === 403 && /csrf/i.test(detail))) { res.kind = "auth"; }
+      else { res.kind = "drop"; }
+      res.detail = detail || (s ? "HTTP " + s : "");
+      return res;
+    });
+  }
+
+  function setupTugas(root) {
+    var user = root.getAttribute("data-user") || "";
+    var textEl = $("[data-tugas-text]");
+    function t(name) { return (textEl && textEl.getAttribute("data-t-" + name)) || TUGAS_TEXT[name] || name; }
+    function urlFor(attr, id) { return (root.getAttribute(attr) || "").replace(/\/0\/([^/]*)$/, "/" + id + "/$1"); }
+    function token() {  // the newest rendering's token (a fresh login changes it), else the page's
+      var inputs = $all("input[name=csrfmiddlewaretoken]", root);
+      return inputs.length ? inputs[inputs.length - 1].value : (root.getAttribute("data-csrf") || "");
+    }
+    var refreshList = debounce(function () { if (window.htmx) { window.htmx.trigger(root, "k3i-refresh"); } }, 300);
+
+    // the notices above the list (outside the part HTMX re-reads)
+    var notices = $("[data-tugas-notices]");
+    if (!notices) {
+      notices = document.createElement("div");
+      notices.className = "tugas-notices";
+      notices.setAttribute("aria-live", "polite");
+      root.parentNode.insertBefore(notices, root);
+    }
+    var queueBox = document.createElement("div"), sentBox = document.createElement("div");
+    var errorBox = document.createElement("div");
+    queueBox.setAttribute("data-notice", "antrian");
+    sentBox.setAttribute("data-notice", "tercatat");
+    errorBox.setAttribute("data-notice", "galat");
+    notices.appendChild(queueBox);
+    notices.appendChild(sentBox);
+    notices.appendChild(errorBox);
+
+    // --- status presses ---
+
+    var stepSending = false, recent = {}, retryTimer = null, sentLines = [], sentTimer = null;
+    function mine() { return loadList(STEP_QUEUE).filter(function (e) { return e.user === user; }); }
+    function named(e) { return "'" + (e.label || e.status) + "' (" + hhmm(e.device_time) + ")"; }
+
+    function renderQueue() {
+      var entries = mine();
+      var session = entries.filter(function (e) { return e.why === "sesi"; });
+      var weak = entries.filter(function (e) { return e.why === "sinyal"; });
+      var html = "";
+      if (weak.length) {
+        html += "<p class=\"tugas-notice is-weak\" data-notice-weak>" +
+          esc(fill(t("weak"), { langkah: weak.map(named).join(", ") })) + "</p>";
+      }
+      if (session.length) {
+        html += "<p class=\"tugas-notice is-session\" data-notice-session>" +
+          esc(fill(t("session"), { langkah: session.map(named).join(", ") })) +
+          " <a href=\"" + esc(root.getAttribute("data-login-url") || "/akun/masuk/") + "\">" + esc(t("login")) + "</a></p>";
+      }
+      if (queueBox.innerHTML !== html) { queueBox.innerHTML = html; }
+    }
+
+    function markButtons() {
+      var entries = mine();
+      $all("form[data-step-form]", root).forEach(function (form) {
+        var a = form.getAttribute("data-assignment"), s = form.getAttribute("data-step");
+        var e = entries.filter(function (x) { return String(x.assignment) === a && x.status === s; })[0];
+        var state = e ? (e.why ? "waiting" : "sending") : (recent[a + ":" + s] ? "done" : "");
+        var btn = $("button", form);
+        if (!btn) { return; }
+        btn.disabled = !!state;
+        btn.setAttribute("data-step-state", state);
+        var tag = $("[data-step-tag]", btn);
+        if (state && !tag) {
+          tag = document.createElement("span");
+          tag.className = "step-tag";
+          tag.setAttribute("data-step-tag", "");
+          btn.appendChild(tag);
+        }
+        if (state) { tag.textContent = t(state); } else if (tag) { tag.remove(); }
+      });
+    }
+
+    function showSent(e) {
+      sentLines.push(fill(t("sent"), { label: e.label || e.status, jam: hhmm(e.device_time) }));
+      sentBox.innerHTML = "<p class=\"tugas-notice is-ok\" data-notice-sent>" + esc(sentLines.join(" · ")) + "</p>";
+      clearTimeout(sentTimer);
+      sentTimer = setTimeout(function () { sentLines = []; sentBox.innerHTML = ""; }, 10000);
+    }
+    function showError(text) {
+      var p = document.createElement("p");
+      p.className = "tugas-notice is-error";
+      p.setAttribute("role", "alert");
+      p.setAttribute("data-notice-error", "");
+      p.innerHTML = "<span>" + esc(text) + "</span><button type=\"button\" class=\"notice-close\" aria-label=\"" +
+        esc(t("close")) + "\">×</button>";
+      $("button", p).addEventListener("click", function () { p.remove(); });
+      errorBox.insertBefore(p, errorBox.firstChild);
+      while (errorBox.children.length > 3) { errorBox.removeChild(errorBox.lastChild); }
+    }
+
+    function keepRetrying() {
+      var need = mine().length > 0;
+      if (need && !retryTimer) { retryTimer = setInterval(flushSteps, RETRY_MS); }
+      if (!need && retryTimer) { clearInterval(retryTimer); retryTimer = null; }
+    }
+
+    // Send this user's queued presses in order; stop at the first that cannot be sent now.
+    function flushSteps() {
+      if (stepSending) { return; }
+      var entries = mine();
+      if (!entries.length) { renderQueue(); markButtons(); keepRetrying(); return; }
+      var e = entries[0];
+      stepSending = true;
+      postJSON(urlFor("data-status-url", e.assignment), { status: e.status, device_time: e.device_time }, token())
+        .then(function (res) {
+          stepSending = false;
+          // a 2xx that is not the API's answer (a hotspot's login page, a proxy) did not reach the server
+          if (res.kind === "ok" && !(res.data && String(res.data.id) === String(e.assignment))) { res.kind = "retry"; }
+          if (res.kind === "ok" || res.kind === "drop") {
+            removeIds(STEP_QUEUE, [e]);
+            if (res.kind === "ok") {
+              recent[e.assignment + ":" + e.status] = true;
+              showSent(e);
+            } else {
+              showError(fill(t("failed"), { langkah: named(e), detail: res.detail }));
+            }
+            refreshList();
+            renderQueue();
+            markButtons();
+            flushSteps();
+            return;
+          }
+          var why = res.kind === "auth" ? "sesi" : "sinyal";
+          setItem(STEP_QUEUE, JSON.stringify(loadList(STEP_QUEUE).map(function (x) {
+            if (x.user === user) { x.why = why; }
+            return x;
+          })));
+          renderQueue();
+          markButtons();
+          keepRetrying();
+        });
+    }
+
+    root.addEventListener("submit", function (ev) {
+      var form = ev.target;
+      if (!form || !form.matches || !form.matches("form[data-step-form]")) { return; }
+      ev.preventDefault();
+      var entry = {
+        id: newId(), user: user, assignment: Number(form.getAttribute("data-assignment")),
+        status: form.getAttribute("data-step"), label: form.getAttribute("data-label") || form.getAttribute("data-step"),
+        device_time: new Date().toISOString()
+      };
+      var queue = loadList(STEP_QUEUE);
+      var twice = queue.some(function (x) {
+        return x.user === user && x.assignment === entry.assignment && x.status === entry.status;
+      });
+      if (!twice) {
+        var waiting = queue.filter(function (x) { return x.user === user && x.why; })[0];
+        if (waiting) { entry.why = waiting.why; }  // queued behind presses still waiting for a signal
+        queue.push(entry);
+        saveList(STEP_QUEUE, queue, STEP_QUEUE_MAX);
+      }
+      renderQueue();
+      markButtons();
+      flushSteps();
+    });
+
+    // --- sharing the unit's position ---
+
+    var geo = { unit: null, watch: null, last: null, sending: false, sentAt: null, failed: false, session: false,
+                note: "" };
+    function prefKey(unit) { return GEO_PREF + ":" + user + ":" + unit; }
+    function pendingPositions() {
+      return loadList(POS_QUEUE).filter(function (p) { return p.user === user && String(p.unit) === String(geo.unit); });
+    }
+
+    function renderGeo() {
+      var panel = $("[data-geo-share]", root);
+      if (!panel || !geo.unit) { return; }
+      panel.hidden = false;
+      var on = geo.watch != null;
+      var btn = $("[data-geo-toggle]", panel), state = $("[data-geo-state]", panel);
+      var status = $("[data-geo-status]", panel);
+      if (btn) {
+        btn.setAttribute("aria-pressed", on ? "true" : "false");
+        btn.classList.toggle("is-on", on);
+      }
+      if (state) { state.textContent = on ? t("on") : t("off"); }
+      if (!status) { return; }
+      var n = pendingPositions().length, parts = [];
+      if (geo.note) { parts.push(geo.note); }
+      if (on || n || geo.sentAt) {
+        if (geo.sentAt) { parts.push(fill(t("geo-sent"), { jam: hhmm(geo.sentAt) })); }
+        else if (on && !n) { parts.push(t("geo-wait")); }
+        else if (geo.failed || geo.session || navigator.onLine === false) { parts.push(t("geo-none")); }
+        if (n && geo.session) { parts.push(t("geo-session")); }
+        else if (n && (geo.failed || navigator.onLine === false)) { parts.push(fill(t("geo-queued"), { n: n })); }
+      }
+      status.textContent = parts.join(" · ");
+      status.classList.toggle("is-error", !!geo.note && geo.note !== t("geo-lost"));
+    }
+
+    function stopWatch() {
+      if (geo.watch != null && navigator.geolocation) { navigator.geolocation.clearWatch(geo.watch); }
+      geo.watch = null;
+    }
+    function geoFail(message) {  // the location cannot be read: say why, and the toggle goes off
+      stopWatch();
+      if (geo.unit) { setItem(prefKey(geo.unit), "0"); }
+      geo.note = message;
+      renderGeo();
+    }
+    function onFix(pos) {
+      if (geo.watch == null || !geo.unit) { return; }
+      var c = pos.coords || {};
+      if (!finite(c.latitude) || !finite(c.longitude)) { return; }
+      var at = finite(pos.timestamp) && pos.timestamp > 0 ? pos.timestamp : Date.now();
+      var here = { lat: c.latitude, lon: c.longitude };
+      if (geo.last && at - geo.last.at < POS_EVERY_MS && metres(geo.last, here) < POS_MIN_METRES) { return; }
+      var first = !geo.last;
+      geo.last = { lat: here.lat, lon: here.lon, at: at };
+      var p = { id: newId(), user: user, unit: geo.unit, lat: here.lat, lon: here.lon,
+                device_time: new Date(at).toISOString() };
+      if (finite(c.accuracy) && c.accuracy >= 0) { p.accuracy_m = Math.min(100000, Math.round(c.accuracy * 10) / 10); }
+      if (finite(c.speed) && c.speed >= 0) { p.speed_kmh = Math.min(400, Math.round(c.speed * 36) / 10); }
+      if (finite(c.heading) && c.heading >= 0) { p.heading = Math.min(360, Math.round(c.heading * 10) / 10); }
+      var queue = loadList(POS_QUEUE);
+      queue.push(p);
+      saveList(POS_QUEUE, queue, POS_QUEUE_MAX);
+      geo.note = "";
+      // the first fix goes at once (the ops map sees the unit now), then every 30 s or when 10 wait
+      if (first || pendingPositions().length >= POS_BATCH) { flushPositions(); } else { renderGeo(); }
+    }
+    function onGeoError(err) {
+      if (err && err.code === 1) { geoFail(t("geo-denied")); return; }
+      if (err && err.code === 2) {
+        // before the first fix: no location on this phone (GPS off); after it: lost for a while (a tunnel,
+        // between buildings), the watch goes on and the next fix clears the note
+        if (!geo.last) { geoFail(t("geo-unavailable")); return; }
+        geo.note = t("geo-lost");
+        renderGeo();
+      }
+      // 3 (no fix in time): the watch goes on, the line still says it is waiting
+    }
+    function startWatch() {
+      geo.note = "";
+      if (!navigator.geolocation) { geoFail(t("geo-unsupported")); return; }
+      if (window.isSecureContext === false) { geoFail(t("geo-insecure")); return; }
+      geo.last = null;
+      try {
+        geo.watch = navigator.geolocation.watchPosition(onFix, onGeoError,
+          { enableHighAccuracy: true, maximumAge: 5000, timeout: 60000 });
+      } catch (err) {
+        geoFail(t("geo-unsupported"));
+        return;
+      }
+      renderGeo();
+    }
+
+    function flushPositions() {
+      if (geo.sending || !geo.unit) { return; }
+      var limit = Date.now() - POS_MAX_AGE_MS;
+      var items = pendingPositions();
+      var old = items.filter(function (p) { return !(Date.parse(p.device_time) > limit); });
+      if (old.length) {
+        removeIds(POS_QUEUE, old);
+        items = pendingPositions();
+      }
+      if (!items.length) { renderGeo(); return; }
+      var batch = items.slice(0, POS_QUEUE_MAX), unit = geo.unit;
+      var body = batch.map(function (p) {
+        var o = { lat: p.lat, lon: p.lon, device_time: p.device_time };
+        ["accuracy_m", "speed_kmh", "heading"].forEach(function (k) { if (finite(p[k])) { o[k] = p[k]; } });
+        return o;
+      });
+      geo.sending = true;
+      postJSON(urlFor("data-positions-url", unit), body, token()).then(function (res) {
+        geo.sending = false;
+        if (res.kind === "ok" && !(res.data && typeof res.data.stored === "number")) { res.kind = "retry"; }
+        if (unit !== geo.unit) { return; }
+        if (res.kind === "ok") {
+          removeIds(POS_QUEUE, batch);
+          geo.sentAt = new Date().toISOString();
+          geo.failed = geo.session = false;
+          if (pendingPositions().length >= POS_BATCH) { flushPositions(); return; }
+        } else if (res.kind === "retry") {
+          geo.failed = true;
+        } else if (res.kind === "auth") {
+          geo.session = true;
+        } else {
+          removeIds(POS_QUEUE, batch);
+          geo.note = fill(t("geo-rejected"), { detail: res.detail });
+        }
+        renderGeo();
+      });
+    }
+
+    // Follow the crew card (it comes and goes with sign-on and sign-off, also by the desk).
+    function syncGeo() {
+      var card = $("[data-crew-unit-id]", root);
+      var unit = card ? card.getAttribute("data-crew-unit-id") : null;
+      if (unit !== geo.unit) {
+        stopWatch();
+        geo.unit = unit;
+        geo.last = geo.sentAt = null;
+        geo.failed = geo.session = false;
+        geo.note = "";
+        // positions kept for another unit can no longer be sent: the server takes them only from its crew
+        setItem(POS_QUEUE, JSON.stringify(loadList(POS_QUEUE).filter(function (p) {
+          return p.user !== user || String(p.unit) === String(unit);
+        })));
+      }
+      if (!geo.unit) { return; }
+      if (geo.watch == null && getItem(prefKey(geo.unit)) === "1") { startWatch(); }
+      renderGeo();
+    }
+
+    root.addEventListener("click", function (ev) {
+      var btn = ev.target && ev.target.closest ? ev.target.closest("[data-geo-toggle]") : null;
+      if (!btn || !geo.unit) { return; }
+      if (geo.watch != null) {
+        setItem(prefKey(geo.unit), "0");
+        stopWatch();
+        geo.note = "";
+        flushPositions();  // what was kept still goes
+      } else {
+        setItem(prefKey(geo.unit), "1");
+        startWatch();
+      }
+      renderGeo();
+    });
+
+    // --- together ---
+
+    function afterSwap() {
+      recent = {};  // the list now shows the server's steps
+      markButtons();
+      syncGeo();
+    }
+    document.addEventListener("htmx:afterSwap", function (ev) {
+      if (ev.target === root || (ev.detail && ev.detail.target === root)) { afterSwap(); }
+    });
+    function flushAll() { flushSteps(); flushPositions(); }
+    window.addEventListener("online", flushAll);
+    window.addEventListener("offline", renderGeo);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") { flushAll(); }
+    });
+    setInterval(function () { if (geo.unit && (geo.watch != null || pendingPositions().length)) { flushPositions(); } },
+                POS_EVERY_MS);
+    renderQueue();
+    markButtons();
+    syncGeo();
+    flushAll();
+  }
+
   // --- start ------------------------------------------------------------------------------------
 
   function init() {
@@ -777,6 +1241,8 @@
     $all("[data-room-map]").forEach(setupLiveMap);
     $all("[data-intake]").forEach(setupIntake);
     $all("[data-locate]").forEach(setupLocate);
+    var tugas = document.getElementById("tugas");
+    if (tugas) { setupTugas(tugas); }
     setupRefresh();
     setupAlerts();
     tick();
