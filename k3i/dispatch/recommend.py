@@ -8,7 +8,8 @@ for a unit of another Polsek or of Mapolres, and for one outside the incident's 
 preferred unless another unit is clearly faster. For a priority-1 incident, units busy on a priority-3/4
 task are proposed too (``pull_from``: the task they would leave), with a larger handicap. Stale units
 (``K3I_STALE_MINUTES``) are left out; ``include_stale=True`` appends them after the others, flagged. Where
-the Polres uses crew sign-on, the reasons name each unit's crew or say that nobody has signed on (not scored).
+the Polres uses crew sign-on, the reasons name each unit's crew or say that nobody has signed on, and a unit
+nobody crews carries a handicap (``NO_CREW_S``): a task sent to it reaches no officer's phone.
 
 Fast enough for 1,000 units per call: one ``values_list`` query for the units, one for active
 assignments, numpy for the distances; model objects only for the few returned.
@@ -40,6 +41,7 @@ OTHER_POLSEK_S = 180.0
 MAPOLRES_S = 90.0
 OTHER_FUNCTION_S = 120.0
 PULL_S = 300.0
+NO_CREW_S = 240.0  # where the Polres uses crew sign-on: a unit nobody has signed on to (a task reaches no phone)
 STALE_S = 1e7  # only with include_stale: always after every fresh unit
 REFINE = 20  # with a routing engine: how many of the best distance estimates it re-estimates
 
@@ -164,6 +166,8 @@ def _rank(
     if not rows:
         return None
     lead = norm_fungsi((incident.routing or {}).get("fungsi_utama"))
+    crewed = set(UnitCrew.objects.filter(unit__polres_id=incident.polres_id, signed_off_at__isnull=True)
+                 .values_list("unit_id", flat=True))  # empty: the Polres does not use the sign-on (no handicap)
 
     keep, lats, lons, types, handicap, flags = [], [], [], [], [], []
     for r in rows:
@@ -192,6 +196,8 @@ def _rank(
             h += OTHER_FUNCTION_S
         if pull is not None:
             h += PULL_S
+        if crewed and uid not in crewed:
+            h += NO_CREW_S
         if stale:
             h += STALE_S
         keep.append(r)
@@ -284,7 +290,7 @@ def recommend(
 def _crew_reasons(polres_id: int, unit_ids: list[int]) -> dict[int, str]:
     """Who crews each suggested unit ("awak: …"), or that nobody has signed on to it — the latter only where
     the Polres uses the sign-on at all (someone is signed on somewhere), so a Polres that does not use it sees
-    no noise. Said, not scored: whether an unstaffed unit should rank lower is the Kabagops's call."""
+    no noise. Such a unit also carries ``NO_CREW_S`` in its score (``_rank``)."""
     from .actions import crew_name, crew_of
 
     rows = crew_of(unit_ids)

@@ -450,7 +450,7 @@ def get_incident(request: HttpRequest, id: Id) -> dict[str, Any]:
     "/incidents/{id}/photos/{photo_id}", response={200: None, **READ_ERRORS}, summary="Foto kejadian",
     description="Foto yang dikirim bersama laporan (JPEG, tanpa EXIF/GPS), hanya untuk yang boleh melihat "
     "kejadiannya; di luar lingkup atau foto kejadian lain: 404. Tidak pernah disimpan di cache.",
-    openapi_extra={"responses": {"200": {"description": "JPEG", "content": {"image/jpeg": {}}}}},
+    openapi_extra={"responses": {200: {"description": "JPEG", "content": {"image/jpeg": {}}}}},
 )
 def get_incident_photo(request: HttpRequest, id: Id, photo_id: Id) -> HttpResponse:
     response = photos.serve(user_of(request), id, photo_id)

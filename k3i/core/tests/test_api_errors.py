@@ -160,6 +160,21 @@ def test_a_crash_in_a_route_answers_json_500(world, login, monkeypatch):
     assert "uji" not in body["detail"]  # no internals leak to the client
 
 
+def test_the_openapi_document_has_no_duplicate_keys(db, client):
+    """Swagger UI refuses a document with a repeated key ("duplicated mapping key"): e.g. a response code given
+    once as an int and once as a string would both become "200" in JSON."""
+    import json
+
+    def no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        keys = [k for k, _ in pairs]
+        assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+        return dict(pairs)
+
+    r = client.get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    json.loads(r.content, object_pairs_hook=no_duplicates)
+
+
 def test_openapi_and_docs_are_local_and_indonesian(db, client):
     r = client.get("/api/v1/openapi.json")
     assert r.status_code == 200

@@ -248,7 +248,27 @@ def test_suggestions_name_the_crew_once_the_polres_uses_the_sign_on(world):
     by = {r.unit.callsign: r.reasons for r in recommend(incident)}
     assert "awak: Anggota Semarang Tengah" in by[world.units[TENGAH].callsign]
     assert "belum ada awak masuk dinas: pastikan lewat radio" in by[world.units["reskrim"].callsign]
-    assert [r.unit for r in recommend(incident)][0] == world.units[TENGAH]  # the reasons say it; the order is the ETA
+    assert [r.unit for r in recommend(incident)][0] == world.units[TENGAH]
+
+
+def test_a_crewed_unit_comes_before_a_slightly_nearer_unit_nobody_crews(world):
+    from k3i.dispatch.recommend import NO_CREW_S, recommend
+
+    incident = make_incident(world)  # Miroto, Semarang Tengah, Samapta
+    crewed = world.units[TENGAH]
+    nearer = second_unit(world, callsign="SEMARANG-TENGAH-R2-02")
+    PatrolUnit.objects.filter(pk=nearer.pk).update(tipe=PatrolUnit.Tipe.R2, home_lat=incident.lat,
+                                                   home_lon=incident.lon)  # test data: right at the scene
+    by = {r.unit: r for r in recommend(incident)}
+    assert by[nearer].rank == 1 and by[nearer].eta_seconds < by[crewed].eta_seconds  # nobody uses sign-on yet
+    assert by[crewed].eta_seconds < NO_CREW_S  # the crewed unit is less than the handicap further away
+
+    sign_on(world.user("anggota_semarang_tengah"), crewed, channel=Channel.WEB)
+
+    by = {r.unit: r for r in recommend(incident)}
+    assert by[crewed].rank == 1 and by[nearer].rank == 2
+    assert "belum ada awak masuk dinas: pastikan lewat radio" in by[nearer].reasons
+    assert by[nearer].score == by[nearer].eta_seconds + NO_CREW_S
 
 
 # --- the API --------------------------------------------------------------------------------------

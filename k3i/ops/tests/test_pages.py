@@ -323,3 +323,21 @@ def test_english_catalogue_covers_the_pages_and_is_compiled():
         mo = gettext.GNUTranslations(f)
     stale = [m for _, m, s, ctx in entries if s and (mo.pgettext(ctx, m) if ctx else mo.gettext(m)) != s]
     assert stale == [], "django.mo is older than django.po: run msgfmt (see the .po header)"
+
+
+def test_not_found_and_forbidden_pages_are_indonesian_and_reveal_nothing(world, login, client):
+    r = login("operator").get("/ops/kejadian/999999/")
+    html = r.content.decode()
+    assert r.status_code == 404 and "Halaman tidak ditemukan" in html and "Not Found" not in html
+    assert "di luar wilayah dan fungsi akun Anda" in html and 'lang="id"' in html
+    anon = client.get("/tidak-ada-halaman-ini/")
+    assert anon.status_code == 404 and "Halaman tidak ditemukan" in anon.content.decode()
+    api = client.get("/api/v1/tidak-ada")
+    assert api.status_code == 404 and api["Content-Type"].startswith("application/json")
+
+
+def test_the_server_error_page_needs_no_database_and_speaks_indonesian():
+    from django.template import loader
+
+    html = loader.get_template("500.html").render({})
+    assert "Terjadi kesalahan pada server" in html and "110" in html and "{%" not in html
