@@ -137,8 +137,11 @@ def officer_unit(opage: Page, base: str, timeout_ms: int) -> str:
     callsign = opage.get_attribute("[data-crew-unit]", "data-crew-unit") or ""
     log(f"officer signed on to {callsign}")
     if opage.locator(".task").count() == 0:  # the unit is free: end the shift, and sign on again
+        signoff = opage.locator("[data-crew-signoff]")
+        signoff.click()  # the first tap only asks "Yakin selesai dinas? Ketuk lagi" (room.js)
+        opage.wait_for_selector("[data-crew-signoff][data-confirming='ready']", timeout=timeout_ms)
         with opage.expect_navigation(wait_until="domcontentloaded", timeout=timeout_ms):
-            opage.locator("[data-crew-signoff]").click()
+            signoff.click()
         button = opage.locator(f"[data-crew-choice='{callsign}']")
         if button.count() != 1 or "Pilih unit Anda untuk dinas ini" not in opage.content():
             raise CheckFailed(f"after 'Selesai dinas' /tugas/ does not offer {callsign} under 'Pilih unit Anda'")

@@ -154,6 +154,56 @@ def fresh_task(desk: Desk, page: Page, base: str, unit_id: int, callsign: str) -
     raise CheckFailed(f"could not dispatch {callsign} to incident #{incident_id}")
 
 
+def check_map_links(page: Page, assignment_id: int) -> None:
+    """The task links to its place twice: ``geo:`` (Android's maps apps) and the web map (any phone)."""
+    task = page.locator(f".task[data-assignment='{assignment_id}']")
+    lat, lon = f"{HOME['latitude']:.6f}", f"{HOME['longitude']:.6f}"
+    app = task.locator("a[data-map-app]").get_attribute("href") or ""
+    web = task.locator("a[data-map-web]").get_attribute("href") or ""
+    if not app.startswith(f"geo:{lat},{lon}"):
+        raise CheckFailed(f"'Buka lokasi di aplikasi peta' links to {app!r}, not geo:{lat},{lon}")
+    if web != f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}":
+        raise CheckFailed(f"'Buka di peta web' links to {web!r}")
+    log(f"map links: {app} and {web}")
+
+
+def check_signoff(page: Page, timeout_ms: int, out: Path) -> None:
+    """"Selesai dinas" sits below the task, smaller than its buttons, and asks for a second tap: the first turns it
+    into "Yakin selesai dinas? Ketuk lagi" and posts nothing; the second posts — refused here in plain words (the
+    officer is the last crew of a unit with a task), and the officer stays on duty."""
+    button = page.locator("[data-crew-signoff]")
+    if button.count() != 1:
+        raise CheckFailed("no 'Selesai dinas' button for the signed-on officer")
+    sizes = page.evaluate("""() => {
+        const h = (el) => el ? el.getBoundingClientRect().height : 0;
+        const last = [...document.querySelectorAll('form[data-step-form] button')].pop();
+        const off = document.querySelector('[data-crew-signoff]');
+        return {step: h(last), signoff: h(off),
+                below: !!last && (last.compareDocumentPosition(off) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0};
+    }""")
+    if not sizes["below"] or sizes["signoff"] >= sizes["step"]:
+        raise CheckFailed(f"'Selesai dinas' is not below and smaller than the task's buttons: {sizes}")
+    url = page.url
+    button.click()
+    page.wait_for_selector("[data-crew-signoff][data-confirming]", timeout=timeout_ms)
+    label = button.inner_text().strip()
+    if label != "Yakin selesai dinas? Ketuk lagi" or page.url != url:
+        raise CheckFailed(f"the first tap on 'Selesai dinas' did not ask again (button {label!r}, page {page.url})")
+    page.wait_for_selector("[data-crew-signoff]:not([data-confirming])", timeout=8000)
+    if button.inner_text().strip() != "Selesai dinas" or page.locator("[data-crew-unit-id]").count() != 1:
+        raise CheckFailed("'Selesai dinas' did not return to itself after 5 s, or the officer was signed off")
+    log("'Selesai dinas': the first tap asks 'Yakin selesai dinas? Ketuk lagi', untouched it returns after 5 s")
+    button.click()
+    page.wait_for_selector("[data-crew-signoff][data-confirming='ready']", timeout=timeout_ms)
+    page.screenshot(path=str(out / "tugas-selesai-dinas-yakin.png"), full_page=True)
+    with page.expect_navigation(wait_until="domcontentloaded", timeout=timeout_ms):
+        button.click()
+    refusal = " ".join(page.locator(".messages .error").all_inner_texts())
+    if "masih bertugas pada" not in refusal or "(" in refusal or page.locator("[data-crew-unit-id]").count() != 1:
+        raise CheckFailed(f"the second tap on 'Selesai dinas' with a task: {refusal!r}")
+    log(f"second tap with a task still open: {refusal!r}")
+
+
 def check(args: argparse.Namespace) -> None:
     base = args.base_url.rstrip("/")
     out = Path(args.out)
@@ -320,6 +370,9 @@ def check(args: argparse.Namespace) -> None:
                 f"location line {page.inner_text('[data-geo-status]')!r}")
             fits(page, "/tugas/ (after sending)")
             page.screenshot(path=str(out / "tugas-sinyal-kembali.png"), full_page=True)
+            check_map_links(page, assignment_id)
+            check_signoff(page, timeout_ms, out)
+            fits(page, "/tugas/ (sign-off refused)")
 
             page.locator("[data-geo-toggle]").click()
             page.wait_for_selector("[data-geo-toggle][aria-pressed='false']", timeout=timeout_ms)

@@ -32,7 +32,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from k3i.core.access import can
 from k3i.core.audit import Channel
+from k3i.core.roles import Role
 
 from . import actions, security
 from .forms import CodeForm, LoginForm
@@ -44,11 +46,32 @@ PENDING_NEXT = "k3i_2fa_next"
 PENDING_SECONDS = 300  # the code must follow the password within five minutes
 
 
-def _safe_next(request: HttpRequest, url: str | None) -> str:
+# The page of each role's day, opened after a login without ``next``: (URL name, permissions that page checks).
+# A patrol officer works from the phone view; the desk and the chain of command follow what is open now.
+LANDING: dict[str, tuple[str, tuple[str, ...]]] = {
+    Role.ANGGOTA: ("ops:tugas", ("view_incident", "report_unit")),
+    Role.OPERATOR: ("ops:antrian", ("view_incident",)),
+    Role.KAPOLSEK: ("ops:antrian", ("view_incident",)),
+    Role.KABAGOPS: ("ops:antrian", ("view_incident",)),
+    Role.KAPOLRES: ("ops:antrian", ("view_incident",)),
+}
+
+
+def landing_url(user: Any) -> str:
+    """Where ``user`` starts after logging in without ``next``: their role's page (``LANDING``) when the role
+    may open it, else the Polres overview (``LOGIN_REDIRECT_URL``, also ``/`` for everyone)."""
+    target = LANDING.get(getattr(user, "role", "") or "")
+    if target is not None and all(can(user, perm) for perm in target[1]):
+        return reverse(target[0])
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _safe_next(request: HttpRequest, url: str | None, user: Any) -> str:
+    """``next`` when it stays on this site, else ``user``'s landing page."""
     if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()},
                                                require_https=request.is_secure()):
         return url
-    return resolve_url(settings.LOGIN_REDIRECT_URL)
+    return landing_url(user)
 
 
 def _clear_pending(request: HttpRequest) -> None:
@@ -79,7 +102,7 @@ def _pending_user(request: HttpRequest) -> User | None:
 
 def _complete(request: HttpRequest, user: User, device: TOTPDevice | None) -> HttpResponse:
     next_url = _safe_next(request, request.session.get(PENDING_NEXT) or request.POST.get("next")
-                          or request.GET.get("next"))
+                          or request.GET.get("next"), user)
     auth_login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])  # rotates the session key
     if device is not None:
         otp_login(request, device)
@@ -143,7 +166,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 request.session.cycle_key()
                 request.session[PENDING_UID] = user.pk
                 request.session[PENDING_AT] = time.time()
-                request.session[PENDING_NEXT] = _safe_next(request, next_url)
+                request.session[PENDING_NEXT] = _safe_next(request, next_url, user)
                 return redirect("accounts:verify" if _has_device(user) else "accounts:enrol")
             else:
                 return _complete(request, user, None)
@@ -174,7 +197,7 @@ def verify_view(request: HttpRequest, user: User) -> HttpResponse:
     if not _has_device(user):
         return redirect("accounts:enrol")
     if request.method == "GET" and request.GET.get("next"):
-        request.session[PENDING_NEXT] = _safe_next(request, request.GET["next"])
+        request.session[PENDING_NEXT] = _safe_next(request, request.GET["next"], user)
     form, done, error = _code_step(request, user, lambda kode: actions.verify_totp(user, kode),
                                    "kode verifikasi salah")
     if done is not None:

@@ -252,8 +252,8 @@ def recommend(
     for rank, i in enumerate(order, start=1):
         unit = objs[keep[i][0]]
         source, stale, pull, same_function = flags[i]
-        eta = float(secs[i])
-        reasons = [_eta_reason(unit, eta, float(metres[i]), fastest)]
+        eta, dist = int(round(float(secs[i]))), int(round(float(metres[i])))  # what the page and the API show
+        reasons = [_eta_reason(unit, eta, dist, fastest)]
         if unit.polsek_id is not None and unit.polsek_id == incident.polsek_id:
             reasons.append(f"unit {unit.polsek.nama}" if unit.polsek else "unit Polsek kejadian")
         elif unit.polsek_id is None:
@@ -280,7 +280,7 @@ def recommend(
             inc = pulled.incident
             reasons.append(f"ditarik dari tugas P{inc.priority} {inc.number} ({category_label(inc.category)})")
         out.append(Recommendation(
-            unit=unit, eta_seconds=int(round(eta)), distance_m=int(round(float(metres[i]))),
+            unit=unit, eta_seconds=eta, distance_m=dist,
             score=round(float(ranking.scores[i]), 1), reasons=reasons, stale=stale, pull_from=pulled, rank=rank,
             from_home=source != "posisi",
         ))

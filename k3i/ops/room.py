@@ -256,16 +256,18 @@ class Queue:
 
 def _dispatch_row(i: Incident, reasons: list[str] | None = None) -> QueueRow:
     target = dispatch_target_seconds(i.priority)
-    deadline = i.service_started_at + timedelta(seconds=target) if target else None
-    return QueueRow(i, deadline, _("target penugasan"), reasons or [])
+    if not target:  # priority 4: no dispatch target (no countdown) — say so rather than a bare label
+        return QueueRow(i, None, _("tanpa target penugasan"), reasons or [])
+    return QueueRow(i, i.service_started_at + timedelta(seconds=target), _("target penugasan"), reasons or [])
 
 
 def _arrival_row(i: Incident, reasons: list[str] | None = None) -> QueueRow:
     if i.arrived_at:
         return QueueRow(i, None, _("sudah tiba"), reasons or [])
     target = arrival_target_seconds(i.priority)
-    deadline = i.service_started_at + timedelta(seconds=target) if target else None
-    return QueueRow(i, deadline, _("target tiba"), reasons or [])
+    if not target:  # priority 4: no arrival target
+        return QueueRow(i, None, _("tanpa target tiba"), reasons or [])
+    return QueueRow(i, i.service_started_at + timedelta(seconds=target), _("target tiba"), reasons or [])
 
 
 def _row(i: Incident, reasons: list[str] | None = None) -> QueueRow:
@@ -312,13 +314,15 @@ def antrian(request: HttpRequest) -> HttpResponse:
 
 @dataclass
 class RecRow:
-    """One recommendation as the page shows it (ETA in minutes, distance in km)."""
+    """One recommendation as the page shows it: ETA and distance written by the same functions as the reason
+    "R2, ±5 menit (1,8 km)" (``recommend.minutes_text``, ``km_text``), from the whole seconds and metres of the
+    recommendation, so the header and the reason say the same time."""
 
     rank: int
     unit: PatrolUnit
     eta_seconds: int | None
-    eta_min: int | None
-    km: str
+    eta_text: str  # "±5 menit"
+    km: str  # "1,8 km"
     reasons: list[str]
     stale: bool
     pull_from: Assignment | None
@@ -329,7 +333,7 @@ def _recommendations(incident: Incident, user: Any) -> tuple[list[RecRow], str]:
     units this user may send, so a Kapolsek is never offered another Polsek's or a Mapolres unit)."""
     if not incident.is_open:
         return [], ""
-    from k3i.dispatch.recommend import has_location, recommend_for
+    from k3i.dispatch.recommend import has_location, km_text, minutes_text, recommend_for
 
     if not has_location(incident):
         return [], _("Lokasi kejadian belum diketahui: tetapkan lokasinya untuk mendapat saran unit. Unit tetap "
@@ -342,8 +346,8 @@ def _recommendations(incident: Incident, user: Any) -> tuple[list[RecRow], str]:
     for rank, r in enumerate(recs, start=1):
         eta = int(r.eta_seconds) if r.eta_seconds is not None else None
         rows.append(RecRow(
-            rank=rank, unit=r.unit, eta_seconds=eta, eta_min=max(1, round(eta / 60)) if eta is not None else None,
-            km=f"{r.distance_m / 1000:.1f}".replace(".", ",") if r.distance_m is not None else "",
+            rank=rank, unit=r.unit, eta_seconds=eta, eta_text=minutes_text(eta) if eta is not None else "",
+            km=km_text(r.distance_m) if r.distance_m is not None else "",
             reasons=list(r.reasons), stale=bool(r.stale), pull_from=r.pull_from,
         ))
     return rows, ""
@@ -371,6 +375,7 @@ def _live_context(incident: Incident, user: Any) -> dict[str, Any]:
         "timeline": list(IncidentLog.objects.filter(incident=incident).order_by("-created_at", "-id")[:200]),
         "row": _row(incident) if incident.is_open else None,
         "may_dispatch": can(user, "dispatch_incident"),
+        "disposition_label": disposition_label(incident.status, incident.disposition) if incident.disposition else "",
     }
 
 
@@ -400,6 +405,15 @@ def close_choices() -> list[tuple[str, list[tuple[str, str]]]]:
         (str(Incident.Status(status).label), [(f"{status}:{code}", _(label)) for code, label in codes.items()])
         for status, codes in lifecycle.DISPOSITIONS.items()
     ]
+
+
+def disposition_label(status: str, code: str) -> str:
+    """The closing outcome as people read it ("pelaku_diamankan" → "Pelaku diamankan", translated); a code
+    found under no closing status is shown as it is."""
+    label = lifecycle.DISPOSITIONS.get(status, {}).get(code)
+    if label is None:
+        label = next((codes[code] for codes in lifecycle.DISPOSITIONS.values() if code in codes), None)
+    return _(label) if label else code
 
 
 @login_required
@@ -734,6 +748,10 @@ def pick_map_data(user: Any, picked_label: str) -> dict[str, Any]:
     return geo
 
 
+# The call-taker screen's fields in page order: after a refused save the cursor goes to the first one in error.
+INTAKE_FIELDS = ("reporter_phone", "lokasi", "text", "category", "priority", "reporter_name")
+
+
 def _intake_context(request: HttpRequest, polres: Polres | None, **extra: Any) -> dict[str, Any]:
     geo = pick_map_data(request.user, _("Titik lokasi dipilih"))
     return {
@@ -744,6 +762,8 @@ def _intake_context(request: HttpRequest, polres: Polres | None, **extra: Any) -
         "idempotency_key": uuid.uuid4().hex,
         "values": {},
         "errors": {},
+        "location_choices": [],
+        "focus": "reporter_phone",
         **extra,
     }
 
@@ -752,6 +772,7 @@ def _intake_context(request: HttpRequest, polres: Polres | None, **extra: Any) -
 def terima(request: HttpRequest) -> HttpResponse:
     """``/ops/terima``: the 110 call-taker screen (keyboard first; Ctrl+Enter saves)."""
     from k3i.incidents.actions import create_incident
+    from k3i.incidents.gazetteer import find_typed_location
 
     user = request.user
     _require(user, "create_incident")
@@ -767,12 +788,21 @@ def terima(request: HttpRequest) -> HttpResponse:
         lat, lon = _float(post.get("lat")), _float(post.get("lon"))
         picked = lat is not None and lon is not None
         errors: dict[str, str] = {}
+        location_choices: list[str] = []
+        # A kelurahan picked from the choices offered for this very text (an ambiguous street or name).
+        choice = (post.get("lokasi_pilih") or "").strip() if post.get("lokasi_untuk") == location_text else ""
         try:
-            kelurahan, alamat = resolve_location(polres, location_text)
+            if choice and polres is not None:
+                kelurahan, _typed = resolve_location(polres, choice)
+                alamat = find_typed_location(location_text, polres).alamat
+            else:
+                kelurahan, alamat = resolve_location(polres, location_text)
         except ValidationFailed as exc:
             kelurahan, alamat = None, location_text
             if not picked:
                 errors["lokasi"] = exc.detail
+                if polres is not None:
+                    location_choices = find_typed_location(location_text, polres).choices
         if polres is None:
             errors["lokasi"] = _("Akun Anda belum terhubung ke Polres.")
         elif location_text and kelurahan is None and not picked and "lokasi" not in errors:
@@ -809,8 +839,9 @@ def terima(request: HttpRequest) -> HttpResponse:
                     errors["form"] = exc.detail
             else:
                 return redirect(f"{reverse('ops:terima')}?baru={incident.pk}")
-        ctx = _intake_context(request, polres, values=post, errors=errors)
+        ctx = _intake_context(request, polres, values=post, errors=errors, location_choices=location_choices)
         ctx["idempotency_key"] = post.get("idempotency_key") or ctx["idempotency_key"]
+        ctx["focus"] = next((f for f in INTAKE_FIELDS if f in errors), "reporter_phone")
         return render(request, "ops/room/terima.html", ctx, status=422)
 
     ctx = _intake_context(request, polres)
@@ -875,19 +906,65 @@ def _tugas_post(request: HttpRequest) -> HttpResponse:
             else:
                 sign_off(user, channel=CHANNEL, unit=unit)
         except K3iError as exc:
-            _error(request, exc)
+            # The sentence alone: the per-field reasons ("unit masih memiliki penugasan aktif") are for API
+            # clients; on the phone they would only repeat the sentence in technical words.
+            messages.error(request, exc.detail)
         else:
             text = _("Anda masuk dinas pada %(unit)s.") if aksi == "masuk" else _("Dinas Anda pada %(unit)s selesai.")
             messages.success(request, text % {"unit": unit.callsign})
     return redirect("ops:tugas")
 
 
+def _map_point(incident: Incident) -> tuple[float, float] | None:
+    """Where the crew is sent: the incident's point, else its kelurahan's centre (as ``_geo_uri``)."""
+    if incident.lat is not None and incident.lon is not None:
+        return incident.lat, incident.lon
+    kel = incident.kelurahan
+    if kel is not None and kel.lat is not None and kel.lon is not None:
+        return kel.lat, kel.lon
+    return None
+
+
+def _web_map_url(incident: Incident) -> str:
+    """A map link that opens anywhere (iPhone, desktop), next to the ``geo:`` link that Android's maps apps
+    take: OpenStreetMap in the browser, a marker on the point. Only followed when the officer taps it — the
+    page itself loads nothing from outside."""
+    point = _map_point(incident)
+    if point is None:
+        return ""
+    lat, lon = f"{point[0]:.6f}", f"{point[1]:.6f}"
+    return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
+
+
+def _tugas_scope_label(user: Any) -> str:
+    """Whose units a desk role sees on ``/tugas/``: "Unit Polsek Semarang Tengah", "Unit Polrestabes
+    Semarang"; with the functions when the account is limited to some ("… · Sat Reskrim")."""
+    from k3i.core.access import scope_for
+    from k3i.organization.models import Fungsi
+
+    scope = scope_for(user)
+    if scope.polres_wide:
+        polres = polres_for(user)
+        where = polres.nama if polres is not None else _("Polres")
+    else:
+        where = ", ".join(p.nama for p in selectors.visible_polsek(user).filter(pk__in=scope.polsek_ids or ()))
+    label = _("Unit %(wilayah)s") % {"wilayah": where} if where else _("Unit dalam lingkup Anda")
+    if scope.fungsi_ids:
+        names = sorted(Fungsi.objects.restrict(user, "view").filter(pk__in=scope.fungsi_ids)
+                       .values_list("singkatan", flat=True))
+        if names:
+            label += " · " + ", ".join(names)
+    return label
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def tugas(request: HttpRequest) -> HttpResponse:
     """``/tugas/``: the patrol officer's phone. Not signed on: "Pilih unit Anda untuk dinas ini" with the units
-    they may crew and a one-tap sign-on (POST). Signed on: the unit, "Selesai dinas", and the unit's current
-    assignment — accept, status buttons, the location in a maps app. A desk role sees its units' tasks."""
+    they may crew and a one-tap sign-on (POST). Signed on: the unit and its current assignment — accept, status
+    buttons (the last one "Selesai di TKP"), the location in a maps app and on the web map — and, below the
+    task, "Selesai dinas" (secondary; room.js asks for a second tap). A desk role sees "Tugas unit": the tasks
+    of the units in its scope, whose steps it may press on the unit's behalf."""
     from k3i.dispatch.actions import crew_of, signed_on_unit, units_to_crew
 
     user = request.user
@@ -900,7 +977,7 @@ def tugas(request: HttpRequest) -> HttpResponse:
     stream = stream_url()
     items = [
         {
-            "a": a, "steps": _next_steps(a), "geo_uri": _geo_uri(a.incident),
+            "a": a, "steps": _next_steps(a), "geo_uri": _geo_uri(a.incident), "web_map_url": _web_map_url(a.incident),
             "category_name": category_name(a.incident.category), "row": _arrival_row(a.incident),
         }
         for a in my_assignments(user)
@@ -915,4 +992,6 @@ def tugas(request: HttpRequest) -> HttpResponse:
         ctx["choices"] = [{"unit": u, "crew": crews.get(u.pk, [])} for u in choices]
     if request.GET.get("bagian") or request.headers.get("HX-Request"):
         return render(request, "ops/room/_tugas_list.html", ctx)
+    if not crew_mode:
+        ctx["scope_label"] = _tugas_scope_label(user)
     return render(request, "ops/room/tugas.html", ctx)

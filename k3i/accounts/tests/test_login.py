@@ -38,7 +38,7 @@ def test_login_page_is_indonesian_and_accessible(db):
 def test_role_without_second_factor_logs_in_with_password(world):
     c = Client()
     r = post_password(c, "anggota_semarang_tengah")
-    assert r.status_code == 302 and r["Location"] == "/"
+    assert r.status_code == 302 and r["Location"] == "/tugas/"
     assert c.session["_auth_user_id"] == str(world.user("anggota_semarang_tengah").pk)
     assert audit_actions("login.berhasil") == ["login.berhasil"]
 
@@ -58,7 +58,7 @@ def test_next_parameter_only_to_this_site(world):
     r = post_password(Client(), "anggota_semarang_tengah", next="/polsek/1/")
     assert r["Location"] == "/polsek/1/"
     r = post_password(Client(), "anggota_semarang_tengah", next="https://jahat.example/")
-    assert r["Location"] == "/"
+    assert r["Location"] == "/tugas/"
 
 
 def test_wrong_password_gives_one_message_for_every_username(world):
@@ -130,7 +130,7 @@ def test_verification_with_an_enrolled_device(world):
     page = c.get("/akun/masuk/kode/")
     assert 'autocomplete="one-time-code"' in page.content.decode()
     r = c.post("/akun/masuk/kode/", {"kode": code_for(device)})
-    assert r.status_code == 302 and r["Location"] == "/"
+    assert r.status_code == 302 and r["Location"] == "/ops/antrian"
     assert c.session["_auth_user_id"] == str(user.pk)
     assert c.get("/api/v1/me").json()["role"] == "kabagops"
     # the same code cannot be replayed in another session
@@ -159,7 +159,7 @@ def test_malformed_code_is_a_form_error(world):
 def test_second_factor_can_be_switched_off(world):
     c = Client()
     r = post_password(c, "operator")
-    assert r["Location"] == "/"
+    assert r["Location"] == "/ops/antrian"
     assert c.get("/api/v1/me").status_code == 200
 
 
@@ -250,7 +250,7 @@ def test_lock_expires(world):
     User.objects.filter(username="anggota_semarang_tengah").update(
         locked_until=timezone.now() - timedelta(seconds=1))
     c = Client()
-    assert post_password(c, "anggota_semarang_tengah")["Location"] == "/"
+    assert post_password(c, "anggota_semarang_tengah")["Location"] == "/tugas/"
 
 
 def test_admin_unlocks_and_resets_second_factor(world):
@@ -303,7 +303,7 @@ def test_demo_account_refused_outside_demo_mode(world):
 @override_settings(DEMO_MODE=True)
 def test_demo_account_works_in_demo_mode(world):
     _demo_user(world)
-    assert post_password(Client(), "demo_anggota")["Location"] == "/"
+    assert post_password(Client(), "demo_anggota")["Location"] == "/tugas/"
 
 
 def test_logout_is_post_only_and_recorded(world, login):

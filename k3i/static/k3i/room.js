@@ -346,19 +346,62 @@
   }
 
   // --- live alerts: targets missed and escalations (for the supervisor) -------------------------
+  //
+  // Each alert names its incident — number, priority, category, kelurahan — before the message: the message
+  // ("Prioritas 1 belum ditugaskan … dinaikkan dari Polsek …") does not. The event carries the number and the
+  // codes; the names come from the incident API (GET /api/v1/incidents/{id}, the page's session), read once per
+  // incident; without an answer the category's code stays. On an incident page ([data-current-incident] on the
+  // box, else [data-incident-page]) an alert about another incident starts with "Kejadian lain:", one about
+  // the open incident with "Kejadian ini:".
 
   function setupAlerts() {
     var box = $("[data-live-alerts]");
     if (!box) { return; }
     var url = box.getAttribute("data-incident-url") || "";
+    var api = box.getAttribute("data-incident-api") || "";
     var closeLabel = box.getAttribute("data-label-close") || "×";
+    var pageEl = $("[data-incident-page]");
+    var current = box.getAttribute("data-current-incident") ||
+      (pageEl ? pageEl.getAttribute("data-incident-page") : "") || "";
+    var names = {};  // incident id -> promise of {category, kelurahan}
+    function namesOf(p) {
+      if (!api || !window.fetch || p.id == null) { return Promise.resolve(null); }
+      if (!names[p.id]) {
+        names[p.id] = fetch(api.replace(/\/0\/?$/, "/" + p.id), {
+          credentials: "same-origin", headers: { Accept: "application/json" }
+        }).then(function (r) { return r.ok ? r.json() : null; }).then(function (d) {
+          if (!d) { delete names[p.id]; return null; }
+          return { category: d.category_label || "", kelurahan: d.kelurahan && d.kelurahan.nama ? d.kelurahan.nama : "" };
+        }).catch(function () { delete names[p.id]; return null; });
+      }
+      return names[p.id];
+    }
+    function what(p, n) {
+      var parts = [];
+      var category = (n && n.category) || p.category || "";
+      if (category) { parts.push(category); }
+      if (n && n.kelurahan) { parts.push(n.kelurahan); }
+      return parts.join(" · ");
+    }
     onEvent(function (kind, p) {
       if (kind !== "sla.terlewati" && kind !== "kejadian.eskalasi") { return; }
+      var same = current !== "" && String(p.id) === current;
+      var tag = current === "" ? "" :
+        (same ? box.getAttribute("data-label-this") || "Kejadian ini:" : box.getAttribute("data-label-other") || "Kejadian lain:");
       var li = document.createElement("li");
-      li.className = "live-alert" + (kind === "kejadian.eskalasi" ? " is-escalation" : "");
-      var text = p.pesan || (kind + " " + (p.number || ""));
-      li.innerHTML = "<a href=\"" + esc(url.replace(/\/0\/$/, "/" + p.id + "/")) + "\">" + esc(text) + "</a>" +
+      li.className = "live-alert" + (kind === "kejadian.eskalasi" ? " is-escalation" : "") +
+        (current === "" ? "" : (same ? " is-this" : " is-other"));
+      li.setAttribute("data-alert-incident", String(p.id));
+      var who = "<span class=\"mono live-alert-number\">" + esc(p.number || ("#" + p.id)) + "</span>" +
+        (p.priority ? " · P" + esc(p.priority) : "");
+      li.innerHTML = "<a href=\"" + esc(url.replace(/\/0\/$/, "/" + p.id + "/")) + "\">" +
+        "<span class=\"live-alert-who\">" + (tag ? "<span class=\"live-alert-tag\">" + esc(tag) + "</span> " : "") +
+        who + " <span data-alert-what></span></span>" +
+        "<span class=\"live-alert-text\">" + esc(p.pesan || kind) + "</span></a>" +
         "<button type=\"button\" class=\"live-alert-close\" aria-label=\"" + esc(closeLabel) + "\">×</button>";
+      var whatEl = li.querySelector("[data-alert-what]");
+      whatEl.textContent = p.category ? "· " + p.category : "";
+      namesOf(p).then(function (n) { var w = what(p, n); whatEl.textContent = w ? "· " + w : ""; });
       li.querySelector("button").addEventListener("click", function () { li.remove(); });
       box.insertBefore(li, box.firstChild);
       while (box.children.length > 5) { box.removeChild(box.lastChild); }
@@ -1204,6 +1247,35 @@
         startWatch();
       }
       renderGeo();
+    });
+
+    // --- "Selesai dinas": a second tap (no window.confirm, which some WebViews block) ---
+    //
+    // The first tap turns the button into "Yakin selesai dinas? Ketuk lagi" (data-confirming="wait", then
+    // "ready" after CONFIRM_GUARD_MS, so a double tap does not count) for CONFIRM_MS; a tap while "ready" posts
+    // the form. Without JavaScript the form posts at the first tap.
+    var CONFIRM_MS = 5000, CONFIRM_GUARD_MS = 600;
+    function signoffIdle(btn) {
+      clearTimeout(btn.__k3iConfirm);
+      btn.removeAttribute("data-confirming");
+      btn.classList.remove("is-confirming");
+      if (btn.__k3iLabel != null) { btn.textContent = btn.__k3iLabel; }
+    }
+    root.addEventListener("click", function (ev) {
+      var btn = ev.target && ev.target.closest ? ev.target.closest("[data-crew-signoff]") : null;
+      if (!btn) { return; }
+      var state = btn.getAttribute("data-confirming");
+      if (state === "ready") { signoffIdle(btn); return; }  // the second tap: the form posts
+      ev.preventDefault();
+      if (state === "wait") { return; }
+      btn.__k3iLabel = btn.textContent;
+      btn.textContent = btn.getAttribute("data-confirm") || "Yakin selesai dinas? Ketuk lagi";
+      btn.classList.add("is-confirming");
+      btn.setAttribute("data-confirming", "wait");
+      btn.__k3iConfirm = setTimeout(function () {
+        btn.setAttribute("data-confirming", "ready");
+        btn.__k3iConfirm = setTimeout(function () { signoffIdle(btn); }, CONFIRM_MS - CONFIRM_GUARD_MS);
+      }, CONFIRM_GUARD_MS);
     });
 
     // --- together ---
