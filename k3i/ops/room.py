@@ -365,6 +365,23 @@ def _likely_duplicates(incident: Incident, user: Any) -> list[tuple[Incident, li
     return [(d, list(r)) for d, r in found if d.pk in visible]
 
 
+def _timeline(incident: Incident) -> list[IncidentLog]:
+    """The incident's timeline, newest first, each line with ``actor_name``: the rank and name of the account's
+    personel record ("Bripka Ahmad Nurcahyo"), else the account's full name, else its username."""
+    from k3i.accounts.models import User
+
+    lines = list(IncidentLog.objects.filter(incident=incident).order_by("-created_at", "-id")[:200])
+    names = {e.actor_username for e in lines if e.actor_username}
+    shown: dict[str, str] = {}
+    for u in User.objects.filter(username__in=names).select_related("personel"):
+        p = u.personel
+        shown[u.username] = (f"{p.get_pangkat_display()} {p.nama}" if p is not None
+                             else u.get_full_name() or u.username)
+    for e in lines:
+        e.actor_name = shown.get(e.actor_username, e.actor_username)  # type: ignore[attr-defined]
+    return lines
+
+
 def _live_context(incident: Incident, user: Any) -> dict[str, Any]:
     """The parts of the incident page that change while it is open (refreshed live)."""
     assignments = list(incident.assignments.select_related("unit", "assigned_by").order_by("-assigned_at"))
@@ -372,7 +389,7 @@ def _live_context(incident: Incident, user: Any) -> dict[str, Any]:
     return {
         "incident": incident,
         "assignments": [(a, next_steps[a.pk]) for a in assignments],
-        "timeline": list(IncidentLog.objects.filter(incident=incident).order_by("-created_at", "-id")[:200]),
+        "timeline": _timeline(incident),
         "row": _row(incident) if incident.is_open else None,
         "may_dispatch": can(user, "dispatch_incident"),
         "disposition_label": disposition_label(incident.status, incident.disposition) if incident.disposition else "",
