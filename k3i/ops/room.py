@@ -489,6 +489,20 @@ def kejadian(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "ops/room/kejadian.html", ctx)
 
 
+def _address_elsewhere(incident: Incident) -> Region | None:
+    """The kelurahan the written address names when it is another than the one the incident is located in (a
+    pin dropped far from the street the reporter typed): the desk checks with the reporter. ``None`` when the
+    address names no single kelurahan or names the same one."""
+    if not incident.alamat or incident.kelurahan_id is None:
+        return None
+    from k3i.incidents.gazetteer import find_places
+
+    match = find_places(incident.alamat, incident.polres)
+    if match.kelurahan is None or match.ambiguous or match.kelurahan.pk == incident.kelurahan_id:
+        return None
+    return match.kelurahan
+
+
 def _locate_context(incident: Incident, user: Any, may_change: bool) -> dict[str, Any]:
     """The location form of the incident page (who may change the incident, while it is open): the Polres's
     kelurahan by kecamatan, a map to click on, and the guess from the text to confirm."""
@@ -510,6 +524,7 @@ def _locate_context(incident: Incident, user: Any, may_change: bool) -> dict[str
         "may_locate": True,
         "location_known": point is not None,
         "location_guess": incident.kelurahan if incident.kelurahan_id and not incident.location_confirmed else None,
+        "address_elsewhere": _address_elsewhere(incident),
         "kelurahan_groups": sorted(groups.items()),
         "locate_map_data": geo,
     }
