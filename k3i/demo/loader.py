@@ -11,16 +11,26 @@ The ledger: the master-data rows are written with ``bulk=True`` and the load wri
 ``demo.dimuat``, with the counts per kind (created / updated), the coverage gaps and the accounts. Added to
 it are the entries the other actions always write: one ``wilayah.diimpor`` for the regions, one
 ``jalan.diimpor`` for the demo street/place list (Semarang: ``data/3374-jalan.csv``) and one
-``pengguna.dibuat`` per demo account (logins are worth an entry each). A full load therefore adds about 14
-entries instead of ~800 lines of noise, and a second load adds none.
+``pengguna.dibuat`` per demo account, crew accounts included (logins are worth an entry each). A full load
+therefore adds one entry per account and a handful more instead of ~1,000 lines of noise, and a second load
+adds none.
 
 Each demo patrol officer (role *anggota*) is signed on to a unit (an R2) of their Polsek and function
 (``k3i.dispatch.actions.sign_on``, in bulk: listed under ``awak`` in the summary), so that ``/tugas/`` shows
 work at once — only when that account has never been signed on: an officer who signed off stays off.
+
+Then the morning roll call (``roll_call``): every active unit of the demo Polres that has never had a crew
+gets its crew (``plan.CREW_SIZE``: R2 1–2, R4 2) from the Polres's personel who may crew it (``may_crew``:
+its Polsek, its function or none — patrol members first, officers next, those without a function last) and
+have no account yet; each gets a demo account ``awak-<NRP>`` (anggota, their Polsek, the shared demo password;
+not printed in the account table) and is signed on in bulk. A unit whose crew signed off stays without, as
+the officer does; the load report (``LoadReport.uncrewed``, ``unit_tanpa_awak`` in the summary) names the
+active units without crew.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,12 +43,15 @@ from k3i.accounts.models import User
 from k3i.core import audit, events
 from k3i.core.audit import Channel
 from k3i.core.errors import Conflict
+from k3i.core.roles import Role
 from k3i.dispatch import actions as unit_actions
 from k3i.dispatch.models import PatrolUnit, UnitCrew
 from k3i.organization import actions as org
 from k3i.organization.models import (
+    PANGKAT_ORDER,
     BhabinCoverage,
     Fungsi,
+    Pangkat,
     Personel,
     Polres,
     Polsek,
@@ -50,9 +63,12 @@ from k3i.organization.regions import ImportReport, import_regions
 from k3i.organization.streets import StreetImportReport, import_streets
 
 from .geography import DATA_DIR, feature_collection
-from .plan import DEMO_PASSWORD, DEMOS, AccountRec, Plan, build_plan
+from .plan import CREW_SIZE, DEMO_PASSWORD, DEMOS, AccountRec, Plan, build_plan
 
-KINDS = ("fungsi", "polres", "polsek", "pospol", "polsubsektor", "personel", "binaan", "unit", "akun", "awak")
+# "akun_awak": the crew accounts of the roll call; "awak": sign-ons (the demo anggota's and the roll call's)
+KINDS = ("fungsi", "polres", "polsek", "pospol", "polsubsektor", "personel", "binaan", "unit", "akun", "akun_awak",
+         "awak")
+CREW_USERNAME = "awak-{nrp}"
 
 
 @dataclass
@@ -63,6 +79,7 @@ class LoadReport:
     updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     regions: ImportReport | None = None
     streets: StreetImportReport | None = None  # the demo street/place list, when it changed
+    uncrewed: list[str] = field(default_factory=list)  # callsigns of the active units nobody crews after the load
 
     @property
     def changed(self) -> bool:
@@ -81,6 +98,7 @@ class _Loader:
         self.report: LoadReport | None = None
         self.created = dict.fromkeys(KINDS, 0)
         self.updated = dict.fromkeys(KINDS, 0)
+        self.shared_hash: str | None = None  # one PBKDF2 hash of the one documented demo password (≈ 0.25 s)
 
     def upsert(self, kind: str, existing: Any, fields: dict[str, Any], create: Callable[..., Any],
                update: Callable[..., Any], spec: org.Spec | None = None) -> Any:
@@ -209,7 +227,6 @@ class _Loader:
                  kelurahan: dict[str, Region]) -> None:
         """Demo accounts are created once; an existing demo account is left as it is."""
         have = User.objects.in_bulk([a.username for a in self.plan.accounts], field_name="username")
-        shared_hash = None  # one PBKDF2 hash for the one documented demo password (≈ 0.5 s each)
         for a in self.plan.accounts:
             user = have.get(a.username)
             if user is not None:
@@ -217,21 +234,21 @@ class _Loader:
                     raise Conflict(f"Pengguna '{a.username}' sudah ada dan bukan akun demo {polres.nama}; "
                                    "demo tidak dimuat. Pakai basis data terpisah (K3I_SQLITE_PATH) atau --reset.")
                 continue
-            shared_hash = shared_hash or make_password(DEMO_PASSWORD)
             create_user(
-                None, username=a.username, password=None, password_hash=shared_hash, role=a.role, polres=polres, lingkup=a.lingkup,
+                None, username=a.username, password=None, password_hash=self.password_hash(), role=a.role, polres=polres, lingkup=a.lingkup,
                 scope_polsek=polsek[a.polsek] if a.polsek else None,
                 scope_kelurahan=[kelurahan[k] for k in a.kelurahan],
                 personel=personel.get(a.nrp or ""), is_demo=True, full_name=a.full_name, channel=self.channel,
             )
             self.created["akun"] += 1
 
+    def password_hash(self) -> str:
+        self.shared_hash = self.shared_hash or make_password(DEMO_PASSWORD)
+        return self.shared_hash
 
     def crew(self) -> dict[str, str]:
         """Sign each demo officer (anggota) never signed on before on to a unit they may crew (their Polsek's
         first R2, else its first unit); ``{username: callsign}`` of those signed on now."""
-        from k3i.core.roles import Role
-
         names = [a.username for a in self.plan.accounts if a.role == Role.ANGGOTA]
         done = {}
         for user in User.objects.filter(username__in=names).select_related("personel").order_by("username"):
@@ -245,6 +262,46 @@ class _Loader:
             self.created["awak"] += 1
             done[user.get_username()] = unit.callsign
         return done
+
+    def roll_call(self, polres: Polres) -> list[str]:
+        """The morning roll call (see the module docstring): crew every active unit of ``polres`` that never had
+        one; returns the callsigns of the active units without crew afterwards."""
+        units = list(PatrolUnit.objects.filter(polres=polres, aktif=True).select_related("polsek", "fungsi")
+                     .order_by("callsign"))
+        ever = set(UnitCrew.objects.filter(unit__polres=polres).order_by().values_list("unit_id", flat=True).distinct())
+        todo = [u for u in units if u.pk not in ever]
+        if todo:
+            size = {u.callsign: u.crew for u in self.plan.units}
+            taken = set(User.objects.filter(username__startswith=CREW_USERNAME.format(nrp=""))
+                        .values_list("username", flat=True))
+            free = [p for p in Personel.objects.filter(polres=polres, aktif=True, user__isnull=True)
+                    .select_related("polsek", "fungsi").order_by("nrp")
+                    if CREW_USERNAME.format(nrp=p.nrp) not in taken]
+            random.Random(f"k3i-demo-apel-{self.plan.demo.key}").shuffle(free)  # who rides what: seeded
+            officer = PANGKAT_ORDER[Pangkat.IPDA]
+            # patrol members (bintara) of the function first, its officers next, those without a function last
+            free.sort(key=lambda p: (p.fungsi_id is None, PANGKAT_ORDER.get(p.pangkat, officer) >= officer))
+            by_polsek: dict[int | None, list[Personel]] = {}
+            for p in free:
+                by_polsek.setdefault(p.polsek_id, []).append(p)
+            for unit in todo:
+                pool = by_polsek.get(unit.polsek_id, [])
+                crew = [p for p in pool if p.fungsi_id is None or unit.fungsi_id is None
+                        or p.fungsi_id == unit.fungsi_id][:size.get(unit.callsign) or CREW_SIZE.get(unit.tipe, (1,))[0]]
+                for p in crew:
+                    pool.remove(p)
+                    user = create_user(
+                        None, username=CREW_USERNAME.format(nrp=p.nrp), password=None,
+                        password_hash=self.password_hash(), role=Role.ANGGOTA, polres=polres,
+                        lingkup=User.Lingkup.POLSEK if p.polsek_id else User.Lingkup.POLRES, scope_polsek=p.polsek,
+                        personel=p, is_demo=True, full_name=p.nama.split(",")[0], channel=self.channel,
+                    )
+                    unit_actions.sign_on(None, unit, channel=self.channel, officer=user, bulk=True)
+                    self.created["akun_awak"] += 1
+                    self.created["awak"] += 1
+        crewed = set(UnitCrew.objects.filter(unit__polres=polres, signed_off_at__isnull=True)
+                     .values_list("unit_id", flat=True))
+        return [u.callsign for u in units if u.pk not in crewed]
 
 
 def _guard(plan: Plan) -> None:
@@ -281,7 +338,8 @@ def load_demo(key: str = "semarang", *, channel: str = Channel.SYSTEM) -> LoadRe
         loader.units(polres, polsek, fungsi)
         loader.accounts(polres, polsek, personel, kelurahan)
         crew = loader.crew()
-        report = LoadReport(plan, polres, loader.created, loader.updated, regions, streets)
+        uncrewed = loader.roll_call(polres)
+        report = LoadReport(plan, polres, loader.created, loader.updated, regions, streets, uncrewed)
         if report.changed:
             summary = {
                 "demo": key,
@@ -292,6 +350,7 @@ def load_demo(key: str = "semarang", *, channel: str = Channel.SYSTEM) -> LoadRe
                 "kelurahan_tanpa_bhabin": plan.gaps,
                 "akun_demo": [a.username for a in plan.accounts],
                 "awak": crew,
+                "unit_tanpa_awak": uncrewed,
             }
             audit.record(None, "demo.dimuat", polres, channel=channel, changes=summary, polres_id=polres.pk)
             events.emit("demo.dimuat", {"polres": polres.nama, "dibuat": summary["dibuat"],

@@ -20,12 +20,15 @@ from k3i.core.roles import Role
 from k3i.organization.models import Pangkat as P
 
 from .geography import DATA_DIR, KelurahanPoint, point_inside, read_points
-from .people import People
+from .people import OFFICER, People
 
 DEMO_PASSWORD = "demo-k3i-2026"
 
 R2, R4, KAKI, KAPAL = "R2", "R4", "kaki", "kapal"
 CALLSIGN_TYPE = {R2: "R2", R4: "R4", KAKI: "JK", KAPAL: "KPL"}
+# Officers who ride a unit at the morning roll call (fewest, most), per unit type; the plan draws each unit's
+# number (``UnitRec.crew``) and keeps enough patrol members (bintara) of its Polsek and function to fill it.
+CREW_SIZE = {R2: (1, 2), R4: (2, 2), KAKI: (2, 2), KAPAL: (2, 3)}
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,7 @@ class UnitRec:
     fungsi: str
     lat: float
     lon: float
+    crew: int = 0  # officers signed on at the morning roll call (``CREW_SIZE``)
 
 
 @dataclass
@@ -439,6 +443,24 @@ def build_plan(key: str) -> Plan:
     name_of = {p.nrp: p.nama for p in personel}
     for a in accounts:
         a.full_name = name_of.get(a.nrp or "", "").split(",")[0]
+
+    # The crews of the morning roll call: each unit's number drawn from its own seeded generator, and patrol
+    # members (bintara) added where a Polsek or Sat has fewer than its units need, not counting those with a
+    # demo account. Drawn last, so everyone drawn before keeps their name and NRP.
+    crew_rng = random.Random(f"k3i-demo-crew-{demo.key}")
+    for u in units:
+        u.crew = crew_rng.randint(*CREW_SIZE[u.tipe])
+    linked = {a.nrp for a in accounts}
+    need: dict[tuple[str | None, str], int] = {}
+    for u in units:
+        need[(u.polsek, u.fungsi)] = need.get((u.polsek, u.fungsi), 0) + u.crew
+    for (at, fungsi), seats in need.items():
+        have = sum(1 for p in personel if (p.polsek, p.fungsi) == (at, fungsi) and p.nrp not in linked
+                   and p.pangkat not in OFFICER)
+        title = (MEMBER_TITLE[fungsi] if at is None else
+                 f"{'Banit Samapta' if fungsi == 'SAT_SAMAPTA' else MEMBER_TITLE[fungsi]} Polsek {kec_names[at]}")
+        for _ in range(seats - have):
+            add(MEMBER_RANKS[:6], title, fungsi, at)
 
     return Plan(
         demo=demo, points=points, kecamatan_names=kec_names, polres=polres, fungsi=read_fungsi(),

@@ -20,7 +20,7 @@ from k3i.core.models import AuditEntry, LiveEvent
 from k3i.demo.cli import reset_database
 from k3i.demo.loader import load_demo
 from k3i.demo.plan import DEMO_PASSWORD, build_plan
-from k3i.dispatch.models import PatrolUnit
+from k3i.dispatch.models import PatrolUnit, UnitCrew
 from k3i.organization import geo
 from k3i.organization.models import (
     BhabinCoverage,
@@ -33,7 +33,7 @@ from k3i.organization.models import (
     Region,
 )
 
-MODELS = (Region, Fungsi, Polres, Polsek, Pospol, Polsubsektor, Personel, BhabinCoverage, PatrolUnit, User)
+MODELS = (Region, Fungsi, Polres, Polsek, Pospol, Polsubsektor, Personel, BhabinCoverage, PatrolUnit, User, UnitCrew)
 
 
 def counts() -> dict[str, int]:
@@ -61,7 +61,10 @@ def test_salatiga_loads_the_small_polres():
     users = User.objects.filter(polres=polres)
     assert {"admin", "operator", "kapolres", "kabagops", "spkt", "propam", "analis"} <= set(
         users.values_list("username", flat=True))
-    assert users.count() == 11 and all(u.is_demo for u in users)
+    assert all(u.is_demo for u in users)
+    crew = users.filter(username__startswith="awak-")  # the morning roll call (test_demo_crew.py)
+    assert users.count() - crew.count() == len(report.accounts) == 11
+    assert crew.count() == report.created["akun_awak"] > 0
     # linked to the officers they are
     kapolsek = User.objects.get(username="kapolsek_sidorejo")
     assert kapolsek.personel is not None and kapolsek.personel.jabatan == "Kapolsek Sidorejo"
@@ -102,8 +105,9 @@ def test_the_ledger_gets_a_summary_not_one_entry_per_row():
     actions = list(AuditEntry.objects.values_list("action", flat=True))
     assert actions.count("demo.dimuat") == 1
     assert actions.count("wilayah.diimpor") == 1
-    assert actions.count("pengguna.dibuat") == 11
-    assert len(actions) == 13
+    # one per account that can log in: the 11 documented ones and the crews of the roll call
+    assert actions.count("pengguna.dibuat") == 11 + report.created["akun_awak"] == User.objects.count()
+    assert len(actions) == 2 + actions.count("pengguna.dibuat")
     summary = AuditEntry.objects.get(action="demo.dimuat")
     assert summary.changes["dibuat"]["personel"] == len(report.plan.personel)
     assert summary.changes["kelurahan_tanpa_bhabin"] == report.plan.gaps
@@ -176,7 +180,7 @@ def test_semarang_is_the_full_polrestabes():
     assert Polsek.objects.count() == 16
     assert kelurahan("33.74").count() == 177
     assert set(Polsek.objects.values_list("kecamatan__parent_id", flat=True)) == {"33.74"}
-    assert 230 <= Personel.objects.count() <= 270
+    assert 300 <= Personel.objects.count() <= 340  # with the patrol members who crew the units
     assert 55 <= PatrolUnit.objects.count() <= 65
     assert Polsubsektor.objects.count() == 2
     assert all(ps.pospol_set.exists() for ps in Polsek.objects.all())
@@ -246,9 +250,13 @@ def test_k3i_demo_reset_no_serve_end_to_end(tmp_path):
     assert f"dihapus: {db}" in out.stdout
     assert "http://127.0.0.1:8123/" in out.stdout and "DATA DEMO" in out.stdout
     assert re.search(r"kapolsek_sidorejo +Kapolsek +Polsek Sidorejo +" + DEMO_PASSWORD, out.stdout)
+    assert "akun_awak" in out.stdout and "awak-" not in out.stdout  # crews counted, their accounts not listed
     with sqlite3.connect(db) as con:
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert "penanda" not in tables
         assert con.execute("SELECT nama, is_demo FROM organization_polres").fetchall() == [("Polres Salatiga", 1)]
         assert con.execute("SELECT count(*) FROM organization_polsek").fetchone() == (4,)
-        assert con.execute("SELECT count(*) FROM accounts_user WHERE is_demo").fetchone() == (11,)
+        assert con.execute("SELECT count(*) FROM accounts_user WHERE is_demo AND username NOT LIKE 'awak-%'"
+                           ).fetchone() == (11,)
+        assert con.execute("SELECT count(DISTINCT unit_id) FROM dispatch_unitcrew WHERE signed_off_at IS NULL"
+                           ).fetchone() == con.execute("SELECT count(*) FROM dispatch_patrolunit").fetchone()
