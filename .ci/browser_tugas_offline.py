@@ -264,6 +264,11 @@ def check(args: argparse.Namespace) -> None:
                 f"{u['last_lon']} ({u['last_position_at']})")
             page.screenshot(path=str(out / "tugas-lokasi-aktif.png"), full_page=True)
 
+            # The service worker keeps a copy of the page for a tab opened again without signal.
+            page.wait_for_function("async () => !!(window.caches && await caches.match('/tugas/'))", timeout=timeout_ms,
+                                   polling=250)
+            log("the page's copy for use without signal is kept (service worker, Cache API)")
+
             # No signal: move, press two steps.
             quiet_until[0] = float("inf")
             phone.set_offline(True)
@@ -309,6 +314,22 @@ def check(args: argparse.Namespace) -> None:
             u = desk.unit(unit_id)
             if abs(u["last_lat"] - MOVED["latitude"]) < COORD_EPS:
                 raise CheckFailed("a position reached the server while the phone was offline")
+
+            # The browser throws the tab away and the officer opens /tugas/ again, still without signal: the
+            # kept copy shows the task, says it is a copy, and the presses still wait to be sent.
+            page.reload(wait_until="domcontentloaded")
+            page.wait_for_selector(f"form[data-step-form][data-assignment='{assignment_id}']", timeout=timeout_ms)
+            page.wait_for_selector("[data-notice-saved]", timeout=timeout_ms)
+            rendered = parse_time(page.get_attribute("#tugas", "data-rendered-at"))
+            if rendered is None or rendered.timestamp() > offline_at:
+                raise CheckFailed(f"the page opened without signal was rendered at {rendered}, after the signal was "
+                                  "lost: it is not the kept copy")
+            states = page.eval_on_selector_all("form[data-step-form] button", "bs => bs.map(b => b.dataset.stepState)")
+            if states[:2] != ["waiting", "waiting"]:
+                raise CheckFailed(f"after reopening without signal the presses are not shown as waiting: {states}")
+            log(f"reopened without signal: {page.inner_text('[data-notice-saved]')!r}; buttons {states}")
+            page.screenshot(path=str(out / "tugas-salinan-tanpa-sinyal.png"), full_page=True)
+            page.evaluate("() => { window.__online = 0; addEventListener('online', () => { window.__online += 1; }); }")
 
             time.sleep(args.offline)
             phone.set_offline(False)

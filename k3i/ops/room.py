@@ -800,6 +800,22 @@ def _intake_context(request: HttpRequest, polres: Polres | None, **extra: Any) -
     }
 
 
+@require_GET
+def tugas_sw(request: HttpRequest) -> HttpResponse:
+    """``/tugas/sw.js``: the service worker that keeps the last ``/tugas/`` page for use without signal
+    (``static/k3i/tugas-sw.js``). Served from here because a worker controls only pages under its own path.
+    Plain code, no data: no login needed; never cached, so a new version takes over at the next load."""
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("k3i/tugas-sw.js")
+    if not path:
+        raise Http404
+    with open(path, encoding="utf-8") as fh:
+        response = HttpResponse(fh.read(), content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
 @login_required
 def terima(request: HttpRequest) -> HttpResponse:
     """``/ops/terima``: the 110 call-taker screen (keyboard first; Ctrl+Enter saves)."""

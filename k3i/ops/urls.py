@@ -24,4 +24,5 @@ urlpatterns = [
     path("ops/terima", room.terima, name="terima"),
     path("ops/triase", room.triase, name="triase"),
     path("tugas/", room.tugas, name="tugas"),
+    path("tugas/sw.js", room.tugas_sw, name="tugas_sw"),
 ]

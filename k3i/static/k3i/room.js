@@ -835,6 +835,7 @@
     weak: "Sinyal lemah: {langkah} tersimpan di ponsel dan dikirim otomatis saat sinyal kembali.",
     session: "Sesi berakhir: masuk lagi untuk mengirim {langkah}.",
     login: "Masuk lagi",
+    saved: "Tanpa sinyal: ini salinan halaman tugas pukul {jam} yang tersimpan di ponsel. Tugas baru tampil saat sinyal kembali; tombol tetap dapat ditekan.",
     sent: "{label} tercatat {jam}",
     sending: "mengirim…",
     waiting: "menunggu sinyal",
@@ -954,6 +955,35 @@
     notices.appendChild(queueBox);
     notices.appendChild(sentBox);
     notices.appendChild(errorBox);
+
+    // --- the page without signal: a service worker keeps the last copy (tugas-sw.js) ---
+    var swUrl = root.getAttribute("data-sw-url");
+    var keepCopy = function () {};
+    if (swUrl && navigator.serviceWorker && window.isSecureContext) {
+      var lastKept = 0;
+      keepCopy = function () {  // at most once a minute: the copy follows the list
+        if (navigator.onLine === false || Date.now() - lastKept < 60000) { return; }
+        lastKept = Date.now();
+        navigator.serviceWorker.ready.then(function (reg) {
+          var assets = $all("link[rel=stylesheet][href], script[src]").map(function (el) {
+            return el.getAttribute("href") || el.getAttribute("src");
+          });
+          if (reg.active) { reg.active.postMessage({ type: "simpan", assets: assets }); }
+        });
+      };
+      navigator.serviceWorker.register(swUrl, { scope: swUrl.replace(/[^/]*$/, "") }).then(keepCopy, function () {});
+      root.addEventListener("htmx:afterSwap", function () { keepCopy(); });
+    }
+    var savedBox = document.createElement("div");
+    savedBox.setAttribute("data-notice", "salinan");
+    notices.insertBefore(savedBox, queueBox);
+    function showSaved() {
+      savedBox.innerHTML = navigator.onLine === false ? "<p class=\"tugas-notice is-weak\" data-notice-saved>" +
+        esc(fill(t("saved"), { jam: hhmm(root.getAttribute("data-rendered-at")) })) + "</p>" : "";
+    }
+    showSaved();
+    window.addEventListener("offline", showSaved);
+    window.addEventListener("online", function () { showSaved(); refreshList(); });
 
     // --- status presses ---
 
@@ -1306,7 +1336,8 @@
 
   function init() {
     var live = $("[data-stream]");
-    if (live && live.getAttribute("data-server-now")) {
+    // (a page kept for use without signal carries the time it was rendered, not now: keep the phone's clock)
+    if (live && live.getAttribute("data-server-now") && navigator.onLine !== false) {
       var server = Date.parse(live.getAttribute("data-server-now"));
       if (!isNaN(server)) { clockOffset = server - Date.now(); }
     }
