@@ -294,6 +294,8 @@ class _Loader:
                         None, username=CREW_USERNAME.format(nrp=p.nrp), password=None,
                         password_hash=self.password_hash(), role=Role.ANGGOTA, polres=polres,
                         lingkup=User.Lingkup.POLSEK if p.polsek_id else User.Lingkup.POLRES, scope_polsek=p.polsek,
+                        # a Mapolres crew sees its own function, not the whole Polres (as Kasat Reskrim does)
+                        scope_fungsi=[unit.fungsi] if p.polsek_id is None and unit.fungsi_id else [],
                         personel=p, is_demo=True, full_name=p.nama.split(",")[0], channel=self.channel,
                     )
                     unit_actions.sign_on(None, unit, channel=self.channel, officer=user, bulk=True)

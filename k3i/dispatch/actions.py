@@ -638,13 +638,27 @@ def dispatch_unit(
 LATE_STEP = timedelta(seconds=60)  # a step that reaches the server this much after its press is noted as late
 
 
-def _step_time(a: Assignment, pressed: datetime | None, now: datetime) -> datetime:
+def _step_time(a: Assignment, pressed: datetime | None, now: datetime, since: datetime | None = None) -> datetime:
     """When a step counts as done: the press on the device, kept after the assignment's earlier steps (the
-    chain stays in order even when a phone's clock is a little behind) and no later than now."""
+    chain stays in order even when a phone's clock is a little behind) and after ``since`` (the pressing
+    officer's sign-on to the unit: the phone shows the task only from then), and no later than now."""
     if pressed is None:
         return now
-    earlier = [t for t in (a.assigned_at, a.accepted_at, a.enroute_at, a.arrived_at) if t is not None]
+    earlier = [t for t in (a.assigned_at, a.accepted_at, a.enroute_at, a.arrived_at, since) if t is not None]
     return min(max([pressed, *earlier]), now)
+
+
+def _honoured_press(actor: Any, unit: PatrolUnit, pressed: datetime | None) -> tuple[datetime | None, datetime | None]:
+    """``(press time to honour, earliest it may be)``. The press time of a late step is the crew's: an officer's
+    phone (from their sign-on to the unit) or the system. A desk role's step counts when it reaches the server
+    — it is the desk's own service time that is measured — its device time is only kept in the ledger."""
+    if pressed is None or actor is None:
+        return pressed, None
+    if getattr(actor, "role", "") != Role.ANGGOTA:
+        return None, None
+    since = UnitCrew.objects.filter(user=actor, unit=unit, signed_off_at__isnull=True).values_list(
+        "signed_on_at", flat=True).first()
+    return pressed, since
 
 
 def _late_note(pressed: datetime | None, now: datetime) -> str:
@@ -665,8 +679,9 @@ def advance_assignment(actor: Any, assignment: Assignment, status: str, *, chann
 
     ``device_time``: when the step was pressed on the officer's phone — a press made without signal is sent
     later, and the timestamp chain (and the SLA's time to arrive) keeps the moment of the press. It is kept
-    after the assignment's earlier steps and no later than now (the ledger holds both the device's and the
-    recorded time; the timeline says when a step arrived late). Not given: the server's time.
+    after the assignment's earlier steps and the officer's sign-on to the unit, and no later than now (the ledger
+    holds both the device's and the recorded time; the timeline says when a step arrived late). Honoured only
+    from the unit's crew (and the system): a desk role's step counts when it arrives. Not given: the server's time.
 
     By a dispatcher who sees the incident or by the unit's own crew (``may_report``). The unit's state
     follows (menuju → Menuju TKP, tiba → Tiba di TKP, selesai/dibatalkan → tersedia), and the incident's:
@@ -695,7 +710,8 @@ def advance_assignment(actor: Any, assignment: Assignment, status: str, *, chann
         a.incident, a.unit = incident, unit
         if a.status == status:
             return a
-        when = _step_time(a, pressed, now)
+        honoured, since = _honoured_press(actor, unit, pressed)
+        when = _step_time(a, honoured, now, since)
         if a.status not in Assignment.ACTIVE:
             raise Conflict(f"Penugasan sudah {source_display(a, 'status').lower()}: statusnya tidak dapat diubah lagi.",
                            [{"field": "status", "message": "penugasan sudah berakhir"}])
@@ -707,7 +723,7 @@ def advance_assignment(actor: Any, assignment: Assignment, status: str, *, chann
         if status == Assignment.Status.SELESAI and a.arrived_at is None:
             raise Conflict("Unit belum tiba di TKP: laporkan 'tiba' dulu, atau batalkan penugasan.",
                            [{"field": "status", "message": "unit belum tiba"}])
-        step_text = f"Unit {unit.callsign}: {source_text(Assignment.Status(status).label)}{_late_note(pressed, now)}"
+        step_text = f"Unit {unit.callsign}: {source_text(Assignment.Status(status).label)}{_late_note(honoured, now)}"
         device = _device_changes(pressed, when)
         if status in (Assignment.Status.SELESAI, Assignment.Status.DIBATALKAN):
             end_assignment(actor, a, status, channel=channel, now=when, extra=device)
@@ -726,7 +742,7 @@ def advance_assignment(actor: Any, assignment: Assignment, status: str, *, chann
             if incident.status in (Incident.Status.BARU, Incident.Status.DIVERIFIKASI, Incident.Status.DITUGASKAN):
                 incident.status = Incident.Status.DITANGANI
                 incident_changed = True
-            if incident.arrived_at is None or (pressed is not None and when < incident.arrived_at):
+            if incident.arrived_at is None or (honoured is not None and when < incident.arrived_at):
                 incident.arrived_at = when  # the first arrival, also when its press reached us after another's
                 incident_changed = True
         elif incident.status in (Incident.Status.BARU, Incident.Status.DIVERIFIKASI):

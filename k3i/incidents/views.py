@@ -140,8 +140,36 @@ def _over_limit(request: HttpRequest) -> bool:
     return counters.hit("lapor:" + counters.digest(_client_ip(request)), RATE_WINDOW_SECONDS) > limit
 
 
+_outlines: dict[int, tuple[tuple[object, ...], dict[str, Any]]] = {}
+
+
+def _kelurahan_outlines(polres: Polres) -> dict[str, Any]:
+    """The kelurahan of the Polres, simplified, with their names (a GeoJSON FeatureCollection), cached per
+    process and rebuilt when the regions change (the gazetteer's fingerprint)."""
+    from .gazetteer import _fingerprint
+
+    fp = _fingerprint(polres.pk)
+    cached = _outlines.get(polres.pk)
+    if cached is not None and cached[0] == fp:
+        return cached[1]
+    features = []
+    for r in polres_kelurahan(polres):
+        if not r.geometry:
+            continue
+        try:
+            geom = shape(r.geometry).simplify(0.0002, preserve_topology=True)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            continue
+        features.append({"type": "Feature", "geometry": mapping(geom),
+                         "properties": {"nama": r.nama, "kecamatan": r.parent.nama if r.parent else ""}})
+    out = {"type": "FeatureCollection", "features": features}
+    _outlines[polres.pk] = (fp, out)
+    return out
+
+
 def public_map_data(polres: Polres) -> dict[str, Any]:
-    """Polsek areas of the Polres (simplified) for the pin map; no personal or operational data."""
+    """Polsek areas and kelurahan outlines of the Polres (simplified) for the pin map, with their names (lapor.js
+    labels them and names the kelurahan a pin falls in); no personal or operational data."""
     features = []
     for ps in Polsek.objects.filter(polres=polres).select_related("kecamatan").order_by("nama"):
         geometry = ps.kecamatan.geometry
@@ -155,6 +183,7 @@ def public_map_data(polres: Polres) -> dict[str, Any]:
                          "properties": {"nama": ps.nama, "kecamatan": ps.kecamatan.nama}})
     return {
         "areas": {"type": "FeatureCollection", "features": features},
+        "kelurahan": _kelurahan_outlines(polres),
         "center": [polres.lat, polres.lon] if polres.lat is not None and polres.lon is not None else None,
         "labels": {"here": _("Lokasi kejadian"), "outside": _("Titik ini di luar wilayah hukum."),
                    "locating": _("Mencari lokasi Anda…"), "no_gps": _("Lokasi perangkat tidak tersedia.")},

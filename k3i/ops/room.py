@@ -373,7 +373,7 @@ def _timeline(incident: Incident) -> list[IncidentLog]:
     lines = list(IncidentLog.objects.filter(incident=incident).order_by("-created_at", "-id")[:200])
     names = {e.actor_username for e in lines if e.actor_username}
     shown: dict[str, str] = {}
-    for u in User.objects.filter(username__in=names).select_related("personel"):
+    for u in User.objects.filter(username__in=names, polres_id=incident.polres_id).select_related("personel"):
         p = u.personel
         shown[u.username] = (f"{p.get_pangkat_display()} {p.nama}" if p is not None
                              else u.get_full_name() or u.username)

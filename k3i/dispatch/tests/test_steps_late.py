@@ -26,18 +26,23 @@ TENGAH = "semarang_tengah"
 
 
 def dispatched_minutes_ago(world, minutes: float, unit_key: str = TENGAH, *, reason: str = ""):
-    """An incident reported and dispatched ``minutes`` ago (the clock travels back for it)."""
+    """An incident reported and dispatched ``minutes`` ago, the unit's officer signed on before (the clock
+    travels back for it)."""
     with time_machine.travel(timezone.now() - timedelta(minutes=minutes), tick=False):
+        sign_on_crew(world, unit_key)
         incident = make_incident(world)
         a = dispatch_unit(world.user("operator"), incident, world.units[unit_key], channel=Channel.API,
                           override_reason=reason)
     return incident, a
 
 
+def crew(world, unit_key: str = TENGAH):
+    return world.user(f"anggota_{unit_key}")
+
+
 def test_a_late_step_keeps_the_time_it_was_pressed(world):
-    sign_on_crew(world, TENGAH)
-    officer = world.user("anggota_semarang_tengah")
     incident, a = dispatched_minutes_ago(world, 20)
+    officer = crew(world)
     now = timezone.now()
     pressed = {"diterima": now - timedelta(minutes=18), "menuju": now - timedelta(minutes=17),
                "tiba": now - timedelta(minutes=9)}
@@ -67,21 +72,39 @@ def test_a_step_sent_at_once_reads_as_usual(world):
 
 def test_a_press_before_the_earlier_steps_is_kept_in_order_and_never_in_the_future(world):
     incident, a = dispatched_minutes_ago(world, 10)
-    op = world.user("operator")
-    advance_assignment(op, a, "menuju", channel=Channel.WEB)  # by the desk, now
+    advance_assignment(world.user("operator"), a, "menuju", channel=Channel.WEB)  # by the desk, now
     a.refresh_from_db()
     # the phone's clock is behind: its "tiba" seems pressed before the desk's "menuju" — kept after it
-    advance_assignment(op, a, "tiba", channel=Channel.API,
+    advance_assignment(crew(world), a, "tiba", channel=Channel.API,
                        device_time=(timezone.now() - timedelta(minutes=30)).isoformat())
     b = Assignment.objects.get(pk=a.pk)
     assert b.arrived_at == b.enroute_at and b.enroute_at >= b.assigned_at
     # a clock a minute ahead (within the allowed skew) is recorded as now, not in the future
     other, c = dispatched_minutes_ago(world, 1, "semarang_utara", reason="uji")
     before = timezone.now()
-    advance_assignment(op, c, "menuju", channel=Channel.API,
+    advance_assignment(crew(world, "semarang_utara"), c, "menuju", channel=Channel.API,
                        device_time=(timezone.now() + timedelta(seconds=90)).isoformat())
     c.refresh_from_db()
     assert before <= c.enroute_at <= timezone.now()
+
+
+def test_a_press_counts_from_the_officer_s_sign_on_and_a_desk_s_step_when_it_arrives(world):
+    with time_machine.travel(timezone.now() - timedelta(minutes=30), tick=False):
+        incident = make_incident(world)
+        a = dispatch_unit(world.user("operator"), incident, world.units[TENGAH], channel=Channel.API)
+    sign_on_crew(world, TENGAH)  # now: the phone could not show the task before
+    advance_assignment(crew(world), a, "menuju", channel=Channel.API,
+                       device_time=(timezone.now() - timedelta(minutes=25)).isoformat())
+    a.refresh_from_db()
+    assert a.enroute_at >= timezone.now() - timedelta(seconds=5)
+    # a desk role's device time is kept in the ledger, the step counts when it arrives
+    before = timezone.now()
+    advance_assignment(world.user("operator"), a, "tiba", channel=Channel.API,
+                       device_time=(timezone.now() - timedelta(minutes=20)).isoformat())
+    a.refresh_from_db()
+    assert a.arrived_at >= before
+    entry = AuditEntry.objects.filter(action="penugasan.status").order_by("-id").first()
+    assert entry.actor_username == "operator" and "waktu_perangkat" in entry.changes
 
 
 def test_the_first_arrival_is_the_earliest_press_even_when_it_arrives_last(world):
@@ -90,7 +113,7 @@ def test_the_first_arrival_is_the_earliest_press_even_when_it_arrives_last(world
     second = dispatch_unit(op, incident, world.units["semarang_utara"], channel=Channel.API, override_reason="bantuan")
     advance_assignment(op, second, "tiba", channel=Channel.WEB)  # arrives now, sent at once
     early = timezone.now() - timedelta(minutes=6)
-    advance_assignment(op, a, "tiba", channel=Channel.API, device_time=early.isoformat())  # pressed 6 min ago
+    advance_assignment(crew(world), a, "tiba", channel=Channel.API, device_time=early.isoformat())  # pressed 6 min ago
     incident.refresh_from_db()
     assert incident.arrived_at == early
 
@@ -116,7 +139,6 @@ def test_a_bad_device_time_is_refused_and_nothing_written(world, device_time, wo
 
 
 def test_the_api_takes_the_press_time(world, login):
-    sign_on_crew(world, TENGAH)
     incident, a = dispatched_minutes_ago(world, 12)
     c = login("anggota_semarang_tengah")
     pressed = timezone.now() - timedelta(minutes=4)
@@ -135,7 +157,6 @@ def test_the_api_takes_the_press_time(world, login):
 
 
 def test_the_phone_page_form_takes_the_press_time(world, login):
-    sign_on_crew(world, TENGAH)
     incident, a = dispatched_minutes_ago(world, 12)
     c = login("anggota_semarang_tengah")
     pressed = timezone.now() - timedelta(minutes=3)

@@ -5,6 +5,12 @@
  * Polsek areas (class "polsek-area", one colour each, labelled), kelurahan outlines, Bhabinkamtibmas
  * gaps (hatched red), Pospol markers and patrol-unit home bases. When done it sets data-ready="1" and
  * data-polsek-count on the map element (the browser check waits for these).
+ *
+ * Permanent labels (Polsek names, unit callsigns drawn by room.js) show only where they fit: after every
+ * zoom, resize or marker change the labels that would overlap an incident marker or a label placed before
+ * them get the class "k3i-hide" (window.K3iLabels.declutter, also used by the /lapor/ map). On a narrow map
+ * (a phone) unit callsigns wait until the map is zoomed in past the whole-Polres view (class "compact");
+ * markers and their popups stay at every zoom.
  */
 (function () {
   "use strict";
@@ -14,6 +20,78 @@
     d.textContent = text == null ? "" : String(text);
     return d.innerHTML;
   }
+
+  // --- labels where they fit ----------------------------------------------------------------------
+
+  function box(node, pad) {
+    var r = node.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1) { return null; }  // not displayed (a zoom rule hides it)
+    return { l: r.left - pad, t: r.top - pad, r: r.right + pad, b: r.bottom + pad };
+  }
+  function hits(a, list) {
+    for (var i = 0; i < list.length; i++) {
+      var b = list[i];
+      if (a.l < b.r && a.r > b.l && a.t < b.b && a.b > b.t) { return true; }
+    }
+    return false;
+  }
+  // Show the labels of each group in order as long as they overlap nothing shown before them; hide the rest.
+  // groups: arrays of label nodes, most important first, or {fixed: nodes}: markers that the labels of the
+  // later groups must not cover (never hidden themselves).
+  function declutter(groups) {
+    var taken = [];
+    groups.forEach(function (nodes) {
+      if (nodes.fixed) {
+        nodes.fixed.forEach(function (n) { var b = box(n, 0); if (b) { taken.push(b); } });
+        return;
+      }
+      nodes.forEach(function (n) {
+        n.classList.remove("k3i-hide");
+        var b = box(n, 1);
+        if (!b) { return; }
+        if (hits(b, taken)) { n.classList.add("k3i-hide"); } else { taken.push(b); }
+      });
+    });
+  }
+  function all(el, selector) { return Array.prototype.slice.call(el.querySelectorAll(selector)); }
+  function bigFirst(nodes) {
+    // Polsek labels: the larger the area, the earlier its name is placed (small central areas yield).
+    return nodes.map(function (n) { return { n: n, a: n.k3iArea || 0 }; })
+      .sort(function (x, y) { return y.a - x.a; }).map(function (x) { return x.n; });
+  }
+  // Each permanent tooltip of an area remembers the area's size on screen (for bigFirst).
+  function sizeLabels(map) {
+    map.eachLayer(function (layer) {
+      var tip = layer.getTooltip && layer.getTooltip();
+      var node = tip && tip.getElement && tip.getElement();
+      if (node && layer.getBounds) {
+        var b = layer.getBounds();
+        var ne = map.latLngToLayerPoint(b.getNorthEast()), sw = map.latLngToLayerPoint(b.getSouthWest());
+        node.k3iArea = Math.abs((ne.x - sw.x) * (ne.y - sw.y));
+      }
+    });
+  }
+  // A debounced tidier for one map: units at work keep their callsign first (it may sit by its incident),
+  // then Polsek names, which do not cover incident markers, then the callsigns of free units, which cover
+  // neither incidents nor unit dots.
+  function labelTidier(el, map) {
+    var timer = null;
+    function run() {
+      timer = null;
+      sizeLabels(map);
+      declutter([
+        all(el, ".unit-live:not(.st-tersedia):not(.is-stale) .unit-call"),
+        { fixed: all(el, ".inc-marker span") },
+        bigFirst(all(el, ".polsek-label")),
+        { fixed: all(el, ".unit-dot") },
+        all(el, ".unit-live.st-tersedia .unit-call, .unit-live.is-stale .unit-call")
+      ]);
+    }
+    return function () {
+      if (timer === null) { timer = setTimeout(run, 60); }
+    };
+  }
+  window.K3iLabels = { declutter: declutter, all: all, bigFirst: bigFirst, sizeLabels: sizeLabels };
 
   function drawMap(el) {
     var source = document.getElementById(el.getAttribute("data-source"));
@@ -30,6 +108,9 @@
     });
     map.on("focus", function () { map.scrollWheelZoom.enable(); });
     map.on("blur", function () { map.scrollWheelZoom.disable(); });
+    // Polsek names: over the unit dots on a wide map (they never cover an incident: see declutter), under
+    // all markers on a phone at the whole-Polres view, where the dots are what must stay readable.
+    var labelPane = map.createPane("k3i-labels");
 
     // 1. Polsek areas: one colour each, labelled, with a link to the Polsek page.
     var areas = L.geoJSON(data.polsek, {
@@ -42,7 +123,7 @@
       onEachFeature: function (f, layer) {
         var p = f.properties;
         layer.bindTooltip(esc(p.kecamatan), {
-          permanent: true, direction: "center", className: "polsek-label", interactive: false
+          permanent: true, direction: "center", className: "polsek-label", interactive: false, pane: "k3i-labels"
         });
         layer.bindPopup(
           "<strong>" + esc(p.nama) + "</strong><br>" + esc(t.type) + " " + esc(p.tipe) + " · " +
@@ -123,13 +204,20 @@
       el.appendChild(note);
     }
     // Labels only when there is room for them.
+    var fitZoom = map.getZoom();
     function toggleLabels() {
       var z = map.getZoom();
       el.classList.toggle("labels-hidden", z < 11);
       el.classList.toggle("zoom-low", z < 12.5);
+      var compact = el.clientWidth < 700 && z < fitZoom + 1;
+      el.classList.toggle("compact", compact);
+      labelPane.style.zIndex = compact ? 450 : 620;
     }
-    map.on("zoomend", toggleLabels);
+    var tidy = labelTidier(el, map);
+    map.on("zoomend", function () { toggleLabels(); tidy(); });
+    map.on("resize layeradd layerremove", tidy);
     toggleLabels();
+    tidy();
 
     el.setAttribute("data-polsek-count", String(areas.getLayers().length));
     el.setAttribute("data-ready", "1");
