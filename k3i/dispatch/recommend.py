@@ -134,6 +134,7 @@ class _Ranking:
     scores: np.ndarray
     order: np.ndarray  # indexes into keep, best first
     exact: bool  # the incident's own point (else its kelurahan's)
+    crew_in_use: bool = False  # the Polres uses the crew sign-on (someone is signed on somewhere)
 
 
 def _rank(
@@ -161,17 +162,21 @@ def _rank(
             busy[unit_id] = (a_id, prio if inc_id != incident.pk else 0)
     else:  # a free unit never has an active assignment; the subquery guards against one that does
         qs = qs.exclude(Exists(active.filter(unit_id=OuterRef("pk"))))
-    rows = list(qs.order_by().values_list(*_COLUMNS, "_stale") if include_stale
-                else (r + (False,) for r in qs.order_by().values_list(*_COLUMNS)))
+    # whether someone is signed on to the unit now (no-crew handicap), in the same query
+    qs = qs.annotate(_crewed=Exists(UnitCrew.objects.filter(unit_id=OuterRef("pk"), signed_off_at__isnull=True)))
+    rows = list(qs.order_by().values_list(*_COLUMNS, "_crewed", "_stale") if include_stale
+                else (r + (False,) for r in qs.order_by().values_list(*_COLUMNS, "_crewed")))
     if not rows:
         return None
     lead = norm_fungsi((incident.routing or {}).get("fungsi_utama"))
-    crewed = set(UnitCrew.objects.filter(unit__polres_id=incident.polres_id, signed_off_at__isnull=True)
-                 .values_list("unit_id", flat=True))  # empty: the Polres does not use the sign-on (no handicap)
+    crewed = {r[0] for r in rows if r[-2]}
+    # empty: the Polres does not use the sign-on (no handicap, no crew reasons)
+    crew_in_use = bool(crewed) or UnitCrew.objects.filter(
+        unit__polres_id=incident.polres_id, signed_off_at__isnull=True).exists()
 
     keep, lats, lons, types, handicap, flags = [], [], [], [], [], []
     for r in rows:
-        uid, tipe, polsek_id, singkatan, status, llat, llon, hlat, hlon, plat, plon, stale = r
+        uid, tipe, polsek_id, singkatan, status, llat, llon, hlat, hlon, plat, plon, _crew, stale = r
         pull = None
         if uid in busy:
             a_id, prio = busy[uid]
@@ -196,7 +201,7 @@ def _rank(
             h += OTHER_FUNCTION_S
         if pull is not None:
             h += PULL_S
-        if crewed and uid not in crewed:
+        if crew_in_use and uid not in crewed:
             h += NO_CREW_S
         if stale:
             h += STALE_S
@@ -219,7 +224,7 @@ def _rank(
         secs, metres = secs.copy(), metres.copy()
         secs[top], metres[top] = s2, m2
         scores = secs + extra
-    return _Ranking(keep, flags, secs, metres, scores, np.argsort(scores, kind="stable"), exact)
+    return _Ranking(keep, flags, secs, metres, scores, np.argsort(scores, kind="stable"), exact, crew_in_use)
 
 
 def recommend(
@@ -247,7 +252,7 @@ def recommend(
         [flags[i][2] for i in order if flags[i][2] is not None]
     )
     fastest = float(secs[order].min())
-    crew = _crew_reasons(incident.polres_id, list(objs))
+    crew = _crew_reasons(list(objs)) if ranking.crew_in_use else {}
     out = []
     for rank, i in enumerate(order, start=1):
         unit = objs[keep[i][0]]
@@ -287,20 +292,20 @@ def recommend(
     return out
 
 
-def _crew_reasons(polres_id: int, unit_ids: list[int]) -> dict[int, str]:
-    """Who crews each suggested unit ("awak: …"), or that nobody has signed on to it — the latter only where
-    the Polres uses the sign-on at all (someone is signed on somewhere), so a Polres that does not use it sees
-    no noise. Such a unit also carries ``NO_CREW_S`` in its score (``_rank``)."""
-    from .actions import crew_name, crew_of
-
-    rows = crew_of(unit_ids)
-    if not rows and not UnitCrew.objects.filter(unit__polres_id=polres_id, signed_off_at__isnull=True).exists():
-        return {}
-    out = {}
-    for uid in unit_ids:
-        names = [crew_name(r.user) for r in rows.get(uid, [])]
-        out[uid] = ("awak: " + ", ".join(names)) if names else "belum ada awak masuk dinas: pastikan lewat radio"
-    return out
+def _crew_reasons(unit_ids: list[int]) -> dict[int, str]:
+    """Who crews each suggested unit ("awak: …"), or that nobody has signed on to it. Called only where the
+    Polres uses the sign-on at all (someone is signed on somewhere), so a Polres that does not use it sees no
+    noise; such a unit also carries ``NO_CREW_S`` in its score (``_rank``). One flat query (names as
+    ``actions.crew_name`` gives them: the personel record's, else the account's full name, else the username)."""
+    names: dict[int, list[str]] = {}
+    for uid, nama, first, last, username in UnitCrew.objects.filter(
+        unit_id__in=unit_ids, signed_off_at__isnull=True
+    ).order_by("signed_on_at", "pk").values_list(
+        "unit_id", "user__personel__nama", "user__first_name", "user__last_name", "user__username"
+    ):
+        names.setdefault(uid, []).append(nama or f"{first} {last}".strip() or username)
+    return {uid: ("awak: " + ", ".join(names[uid])) if uid in names
+            else "belum ada awak masuk dinas: pastikan lewat radio" for uid in unit_ids}
 
 
 def recommend_for(actor: Any, incident: Any, **kwargs: Any) -> list[Recommendation]:
