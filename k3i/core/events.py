@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.models import Q
 
 from .access import Scope, can, scope_for
+from .audit import clean
 from .models import LiveEvent
 from .notify import announce
 
@@ -35,8 +36,8 @@ def _event(kind: str, payload: dict[str, Any], *, polres_id: int | None, **where
     unknown = set(where) - Territory.__optional_keys__
     if unknown:  # a misspelt territory would silently widen who sees the event
         raise TypeError(f"wilayah peristiwa tidak dikenal: {', '.join(sorted(unknown))}")
-    return LiveEvent(
-        kind=kind, payload=payload, polres_id=polres_id, polsek_id=where.get("polsek_id"),
+    return LiveEvent(  # the payload as the ledger stores changes: no NUL (jsonb refuses it), no NaN, plain JSON
+        kind=kind, payload=clean(payload), polres_id=polres_id, polsek_id=where.get("polsek_id"),
         kelurahan_kode=where.get("kelurahan_kode") or "", fungsi_kode=where.get("fungsi_kode") or "",
     )
 

@@ -243,7 +243,10 @@ def _street_version() -> tuple[object, ...]:
         return tuple(cursor.fetchone() or ())
 
 
-def _fingerprint(polres_id: int) -> tuple[object, ...]:
+def places_version(polres_id: int) -> tuple[object, ...]:
+    """What the places of a Polres depend on (its kecamatan, their kelurahan count and newest change, the street
+    table): equal values mean nothing changed — per-process copies built from them (the gazetteer, the public
+    map's outlines) compare it before use."""
     kec = Polsek.objects.filter(polres_id=polres_id).values_list("kecamatan_id", flat=True)
     agg = Region.objects.filter(parent_id__in=kec).aggregate(n=Count("kode"), t=Max("updated_at"))
     return (tuple(sorted(kec)), agg["n"], agg["t"], *_street_version())
@@ -251,7 +254,7 @@ def _fingerprint(polres_id: int) -> tuple[object, ...]:
 
 def _index_for(polres: Polres) -> _Index:
     """The gazetteer of a Polres, cached per process and rebuilt when its regions, Polsek or streets change."""
-    fp = _fingerprint(polres.pk)
+    fp = places_version(polres.pk)
     with _lock:
         cached = _cache.get(polres.pk)
         if cached is not None and cached[0] == fp:

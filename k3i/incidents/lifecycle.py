@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
 from k3i.core import audit
 from k3i.core.access import can
@@ -57,6 +57,15 @@ DISPOSITIONS: dict[str, dict[str, str]] = {
 
 def disposition_choices(status: str) -> dict[str, str]:
     return dict(DISPOSITIONS.get(status, {}))
+
+
+def disposition_label(status: str, code: str) -> str:
+    """The closing outcome as people read it ("pelaku_diamankan" → "Pelaku diamankan", translated); a code
+    found under no closing status is shown as it is."""
+    label = DISPOSITIONS.get(status, {}).get(code)
+    if label is None:
+        label = next((codes[code] for codes in DISPOSITIONS.values() if code in codes), None)
+    return gettext(label) if label else code
 
 
 def _check_access(actor: Any, incident: Incident) -> None:

@@ -145,10 +145,10 @@ _outlines: dict[int, tuple[tuple[object, ...], dict[str, Any]]] = {}
 
 def _kelurahan_outlines(polres: Polres) -> dict[str, Any]:
     """The kelurahan of the Polres, simplified, with their names (a GeoJSON FeatureCollection), cached per
-    process and rebuilt when the regions change (the gazetteer's fingerprint)."""
-    from .gazetteer import _fingerprint
+    process and rebuilt when the regions change (``gazetteer.places_version``)."""
+    from .gazetteer import places_version
 
-    fp = _fingerprint(polres.pk)
+    fp = places_version(polres.pk)
     cached = _outlines.get(polres.pk)
     if cached is not None and cached[0] == fp:
         return cached[1]

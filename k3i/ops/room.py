@@ -375,8 +375,7 @@ def _timeline(incident: Incident) -> list[IncidentLog]:
     shown: dict[str, str] = {}
     for u in User.objects.filter(username__in=names, polres_id=incident.polres_id).select_related("personel"):
         p = u.personel
-        shown[u.username] = (f"{p.get_pangkat_display()} {p.nama}" if p is not None
-                             else u.get_full_name() or u.username)
+        shown[u.username] = str(p) if p is not None else u.get_full_name() or u.username  # "Bripka Nama"
     for e in lines:
         e.actor_name = shown.get(e.actor_username, e.actor_username)  # type: ignore[attr-defined]
     return lines
@@ -392,7 +391,7 @@ def _live_context(incident: Incident, user: Any) -> dict[str, Any]:
         "timeline": _timeline(incident),
         "row": _row(incident) if incident.is_open else None,
         "may_dispatch": can(user, "dispatch_incident"),
-        "disposition_label": disposition_label(incident.status, incident.disposition) if incident.disposition else "",
+        "disposition_label": lifecycle.disposition_label(incident.status, incident.disposition) if incident.disposition else "",
     }
 
 
@@ -422,15 +421,6 @@ def close_choices() -> list[tuple[str, list[tuple[str, str]]]]:
         (str(Incident.Status(status).label), [(f"{status}:{code}", _(label)) for code, label in codes.items()])
         for status, codes in lifecycle.DISPOSITIONS.items()
     ]
-
-
-def disposition_label(status: str, code: str) -> str:
-    """The closing outcome as people read it ("pelaku_diamankan" → "Pelaku diamankan", translated); a code
-    found under no closing status is shown as it is."""
-    label = lifecycle.DISPOSITIONS.get(status, {}).get(code)
-    if label is None:
-        label = next((codes[code] for codes in lifecycle.DISPOSITIONS.values() if code in codes), None)
-    return _(label) if label else code
 
 
 @login_required
@@ -531,11 +521,10 @@ def _locate_context(incident: Incident, user: Any, may_change: bool) -> dict[str
 
 
 def _geo_uri(incident: Incident) -> str:
-    lat, lon = incident.lat, incident.lon
-    if lat is None or lon is None:
-        if incident.kelurahan is None or incident.kelurahan.lat is None or incident.kelurahan.lon is None:
-            return ""
-        lat, lon = incident.kelurahan.lat, incident.kelurahan.lon
+    point = _map_point(incident)
+    if point is None:
+        return ""
+    lat, lon = point
     return f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}({incident.number})"
 
 
@@ -964,7 +953,7 @@ def _tugas_post(request: HttpRequest) -> HttpResponse:
 
 
 def _map_point(incident: Incident) -> tuple[float, float] | None:
-    """Where the crew is sent: the incident's point, else its kelurahan's centre (as ``_geo_uri``)."""
+    """Where the crew is sent: the incident's point, else its kelurahan's centre (both map links)."""
     if incident.lat is not None and incident.lon is not None:
         return incident.lat, incident.lon
     kel = incident.kelurahan

@@ -177,3 +177,12 @@ def test_cursor_with_a_real_transaction_in_flight(world):
         got += names(cursor.read(op))
         time.sleep(0.05)
     assert got == ["lambat", "cepat"]
+
+
+def test_a_payload_is_stored_as_plain_json_even_with_nul_or_nan(world):
+    """Whatever text reaches an event (a note, a reason), PostgreSQL's jsonb refuses NUL and NaN: the payload is
+    cleaned as the ledger cleans its changes, so no action fails on it."""
+    with transaction.atomic():
+        event = emit("uji", {"catatan": "ban\x00 bocor", "kecepatan": float("nan")}, polres_id=world.polres.pk)
+    stored = LiveEvent.objects.get(pk=event.pk).payload
+    assert stored == {"catatan": "ban\ufffd bocor", "kecepatan": "nan"}

@@ -25,3 +25,18 @@ def test_the_page_registers_the_worker_and_the_login_page_forgets_the_copy(world
     assert f'data-sw-url="{reverse("ops:tugas_sw")}"' in html and "data-rendered-at=" in html
     assert "data-t-saved=" in html and "salinan halaman tugas" in html
     assert "k3i/forget.js" in client.get(reverse("accounts:login")).content.decode()
+
+
+def test_every_text_the_phone_script_shows_comes_from_the_page():
+    """room.js (setupTugas) takes its Indonesian texts from tugas.html's ``data-t-*`` attributes (translated there);
+    a name without its attribute would show the bare name to the officer."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    js = (root / "static/k3i/room.js").read_text(encoding="utf-8")
+    start = js.index("function setupTugas(")
+    used = set(re.findall(r'\bt\("([\w-]+)"\)', js[start:]))
+    page = (root / "ops/templates/ops/room/tugas.html").read_text(encoding="utf-8")
+    given = set(re.findall(r"data-t-([\w-]+)=", page))
+    assert used and used <= given, sorted(used - given)

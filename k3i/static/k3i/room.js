@@ -831,31 +831,6 @@
   var SEND_TIMEOUT_MS = 10000, RETRY_MS = 15000;
   var POS_EVERY_MS = 30000, POS_MIN_METRES = 100, POS_BATCH = 10;
   var POS_MAX_AGE_MS = 6 * 24 * 3600 * 1000;  // the server refuses positions older than 7 days
-  var TUGAS_TEXT = {  // Indonesian defaults; the page hands over its (translated) texts in [data-tugas-text]
-    weak: "Sinyal lemah: {langkah} tersimpan di ponsel dan dikirim otomatis saat sinyal kembali.",
-    session: "Sesi berakhir: masuk lagi untuk mengirim {langkah}.",
-    login: "Masuk lagi",
-    saved: "Tanpa sinyal: ini salinan halaman tugas pukul {jam} yang tersimpan di ponsel. Tugas baru tampil saat sinyal kembali; tombol tetap dapat ditekan.",
-    sent: "{label} tercatat {jam}",
-    sending: "mengirim…",
-    waiting: "menunggu sinyal",
-    done: "tercatat",
-    close: "Tutup",
-    failed: "{langkah} tidak tercatat: {detail}",
-    on: "Aktif",
-    off: "Mati",
-    "geo-wait": "Menunggu posisi dari GPS…",
-    "geo-sent": "Lokasi terkirim {jam}",
-    "geo-queued": "{n} menunggu sinyal",
-    "geo-none": "Belum ada lokasi terkirim",
-    "geo-session": "Sesi berakhir: masuk lagi agar lokasi terkirim",
-    "geo-denied": "Izin lokasi ditolak. Izinkan lokasi untuk situs ini di pengaturan peramban, lalu nyalakan lagi.",
-    "geo-unavailable": "Lokasi tidak tersedia. Nyalakan GPS/lokasi ponsel, lalu nyalakan lagi.",
-    "geo-lost": "Posisi GPS hilang sementara, menunggu posisi berikutnya…",
-    "geo-unsupported": "Peramban ini tidak dapat membaca lokasi ponsel.",
-    "geo-insecure": "Lokasi hanya dapat dibaca lewat koneksi aman (https). Hubungi operator.",
-    "geo-rejected": "Lokasi ditolak server: {detail}"
-  };
 
   // localStorage, or this page's memory where it cannot be used (private mode, storage full)
   var memoryOnly = {};
@@ -931,7 +906,7 @@
   function setupTugas(root) {
     var user = root.getAttribute("data-user") || "";
     var textEl = $("[data-tugas-text]");
-    function t(name) { return (textEl && textEl.getAttribute("data-t-" + name)) || TUGAS_TEXT[name] || name; }
+    function t(name) { return (textEl && textEl.getAttribute("data-t-" + name)) || name; }  // texts: tugas.html
     function urlFor(attr, id) { return (root.getAttribute(attr) || "").replace(/\/0\/([^/]*)$/, "/" + id + "/$1"); }
     function token() {  // the newest rendering's token (a fresh login changes it), else the page's
       var inputs = $all("input[name=csrfmiddlewaretoken]", root);
